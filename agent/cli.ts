@@ -1,0 +1,45 @@
+import yargs from 'yargs';
+import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { describeError } from './errors-text.js';
+import type { CliCommand } from './command.js';
+import { commands } from './commands/index.js';
+import { TOOL_VERSION } from './version.js';
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = ExitCode.Success;
+  let usageError: string | undefined;
+  const parser = yargs(argv)
+    .scriptName('posdecom')
+    .usage('$0 <command> [options]\n\nRetire payment terminals safely.')
+    .version(TOOL_VERSION)
+    .strict()
+    .demandCommand(1, 'Name a command; see posdecom --help.')
+    .recommendCommands()
+    .help()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      usageError = msg;
+    });
+  for (const cmd of commands as CliCommand[]) {
+    parser.command({
+      command: cmd.command,
+      describe: cmd.describe,
+      builder: cmd.builder,
+      handler: async (args) => {
+        exitCode = await cmd.run(args as Record<string, unknown>);
+      },
+    });
+  }
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    process.stderr.write(`posdecom: ${describeError(err)}\n`);
+    return exitCodeFor(err);
+  }
+  if (usageError !== undefined) {
+    process.stderr.write(`posdecom: ${usageError}\n`);
+    return ExitCode.Usage;
+  }
+  return exitCode;
+}

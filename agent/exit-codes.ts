@@ -1,0 +1,32 @@
+import { ErrorCode, isPosdecomError } from '../protocol/errors.js';
+
+/** Documented in README.md; other tools depend on these numbers. */
+export const ExitCode = {
+  Success: 0,
+  Internal: 1,
+  Usage: 2,
+  Transport: 3,
+  Protocol: 4,
+  AuthRefused: 5,
+  Precondition: 6,
+  BackupFailed: 7,
+  EraseFailed: 8,
+  Interrupted: 9,
+  VerifyFailed: 10,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export function exitCodeFor(error: unknown): ExitCode {
+  if (!isPosdecomError(error)) return ExitCode.Internal;
+  const c = error.code;
+  if (c === ErrorCode.TerminalAuthFailed || c === ErrorCode.TerminalAuthLocked) return ExitCode.AuthRefused;
+  if (c === ErrorCode.WorkflowInterrupted) return ExitCode.Interrupted;
+  if (c === ErrorCode.WorkflowEraseFailed) return ExitCode.EraseFailed;
+  if (c >= 100 && c < 200) return ExitCode.Transport;
+  if (c >= 200 && c < 500) return ExitCode.Protocol;
+  if (c >= 500 && c < 600) return ExitCode.Precondition;
+  if (c >= 600 && c < 700) return ExitCode.BackupFailed;
+  if (c >= 700 && c < 800) return ExitCode.VerifyFailed;
+  if (c >= 800 && c < 900) return ExitCode.Usage;
+  return ExitCode.Internal;
+}
