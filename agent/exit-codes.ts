@@ -30,3 +30,25 @@ export function exitCodeFor(error: unknown): ExitCode {
   if (c >= 800 && c < 900) return ExitCode.Usage;
   return ExitCode.Internal;
 }
+
+/** Several jobs at once: the exit code of the worst outcome (data possibly left behind is worst). */
+const SEVERITY: number[] = [
+  ExitCode.Success,
+  ExitCode.Interrupted,
+  ExitCode.Usage,
+  ExitCode.Precondition,
+  ExitCode.AuthRefused,
+  ExitCode.Transport,
+  ExitCode.Protocol,
+  ExitCode.VerifyFailed,
+  ExitCode.BackupFailed,
+  ExitCode.EraseFailed,
+  ExitCode.Internal,
+];
+
+export function worstExitCode(codes: number[]): number {
+  return codes.reduce(
+    (worst, c) => (SEVERITY.indexOf(c) > SEVERITY.indexOf(worst) ? c : worst),
+    ExitCode.Success as number,
+  );
+}

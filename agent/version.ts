@@ -4,7 +4,10 @@ function readVersion(): string {
   // dist/agent/version.js and agent/version.ts both sit below the package root.
   for (const rel of ['../../package.json', '../package.json']) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === 'posdecom' && pkg.version) return pkg.version;
     } catch {
       // try the next candidate

@@ -40,7 +40,9 @@ function crcHex(bytes: Buffer): string {
 /** JSON.stringify escapes every control character, so a header never holds a raw HT or LF. */
 function headerText(header: Record<string, unknown>, sevenBit: boolean): string {
   const text = JSON.stringify(header);
-  return sevenBit ? text.replace(/[\u0080-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')) : text;
+  return sevenBit
+    ? text.replace(/[\u0080-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
+    : text;
 }
 
 /** Encodes a frame to its line, LF included. */

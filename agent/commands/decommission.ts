@@ -1,0 +1,85 @@
+import { defineCommand } from '../command.js';
+import { withPortSettings, type PortArgs } from '../options.js';
+
+export interface DecommissionArgs extends PortArgs {
+  port: string[];
+  'work-order': string[];
+  out: string;
+  resume: boolean;
+  'dry-run': boolean;
+  yes: boolean;
+  json: boolean;
+  'allow-unsettled': boolean;
+  'backup-recipient'?: string;
+  'sign-key'?: string;
+  'sign-cert'?: string;
+  chain?: string;
+  config?: string;
+  record?: string;
+  'reconnect-wait': number;
+}
+
+export const decommissionCommand = defineCommand<DecommissionArgs>({
+  command: 'decommission',
+  describe: 'Retire a terminal: settle, back up, erase, zeroize, unbind, finalize, certify',
+  builder: (y) =>
+    withPortSettings(
+      y
+        .option('port', {
+          type: 'string',
+          array: true,
+          demandOption: true,
+          describe: 'Terminal port; repeat for several terminals',
+        })
+        .option('work-order', {
+          type: 'string',
+          array: true,
+          demandOption: true,
+          describe: 'Work order JSON; repeat in --port order, or one file listing several',
+        })
+        .option('out', {
+          type: 'string',
+          demandOption: true,
+          describe: 'Output directory (journal, backup, certificate)',
+        })
+        .option('resume', {
+          type: 'boolean',
+          default: false,
+          describe: 'Continue the unfinished job in --out',
+        })
+        .option('dry-run', {
+          type: 'boolean',
+          default: false,
+          describe: 'Identify, inventory and print the plan; change nothing',
+        })
+        .option('yes', {
+          type: 'boolean',
+          default: false,
+          describe: 'Do not ask for confirmation (required without a TTY)',
+        })
+        .option('json', { type: 'boolean', default: false, describe: 'Print one JSON summary on stdout' })
+        .option('allow-unsettled', {
+          type: 'boolean',
+          default: false,
+          describe: 'Go on when the batch cannot settle (never a PASS)',
+        })
+        .option('backup-recipient', { type: 'string', describe: 'Certificate the backups are encrypted to' })
+        .option('sign-key', { type: 'string', describe: 'Technician private key (encrypted PEM)' })
+        .option('sign-cert', { type: 'string', describe: 'Technician certificate' })
+        .option('chain', {
+          type: 'string',
+          describe: 'Issuer chain of the technician certificate (PEM bundle)',
+        })
+        .option('config', {
+          type: 'string',
+          describe: 'JSON file naming backupRecipient, signKey, signCert, chain',
+        })
+        .option('record', { type: 'string', describe: 'Write a masked transcript of every frame to FILE' })
+        .option('reconnect-wait', {
+          type: 'number',
+          default: 30,
+          describe: 'Seconds to wait for a lost link to come back',
+        }),
+    ) as never,
+  run: async (args) => (await import('../run/decommission.js')).runDecommissionCommand(args),
+});

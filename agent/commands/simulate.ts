@@ -1,0 +1,75 @@
+import { defineCommand } from '../command.js';
+
+export interface SimulateArgs {
+  model: string;
+  seed: number;
+  link?: string;
+  device?: string;
+  state?: string;
+  faults?: string;
+  baud: number;
+  paced: boolean;
+  turnaround: number;
+  unsettled: boolean;
+  'work-order-out'?: string;
+}
+
+export const simulateCommand = defineCommand<SimulateArgs>({
+  command: 'simulate',
+  describe: 'Run a simulated terminal on a pseudo-terminal (or a real serial port) until interrupted',
+  builder: (y) =>
+    y
+      .option('model', {
+        type: 'string',
+        default: 'countertop',
+        choices: ['countertop', 'mobile', 'unattended'],
+        describe: 'Terminal model',
+      })
+      .option('seed', { type: 'number', default: 1, describe: 'Seed for identity, stores and keys' })
+      .option('link', {
+        type: 'string',
+        describe: 'Create a pseudo-terminal and a symlink to it at PATH (needs socat)',
+      })
+      .option('device', {
+        type: 'string',
+        describe: 'Serve on this real serial port instead (null-modem rigs)',
+      })
+      .option('state', {
+        type: 'string',
+        describe: 'Persist the terminal state in FILE; a restart continues from it',
+      })
+      .option('faults', {
+        type: 'string',
+        describe: 'Fault injection, e.g. disconnect-after=120,bit-error=1e-5,erase-lie=saf',
+      })
+      .option('baud', {
+        type: 'number',
+        default: 115200,
+        describe: 'Line speed for --device, and for pacing',
+      })
+      .option('paced', {
+        type: 'boolean',
+        default: false,
+        describe: 'Pace output at the line speed (10 bit-times a byte)',
+      })
+      .option('turnaround', {
+        type: 'number',
+        default: 0,
+        describe: 'Milliseconds between a request and its answer',
+      })
+      .option('unsettled', {
+        type: 'boolean',
+        default: false,
+        describe: 'The settlement host is unreachable',
+      })
+      .option('work-order-out', {
+        type: 'string',
+        describe: 'Write a ready-to-use work order for this terminal to FILE',
+      })
+      .conflicts('link', 'device')
+      .check((a) => {
+        if (!a.link && !a.device) throw new Error('simulate needs --link PATH or --device PATH');
+        return true;
+      }) as never,
+  run: async (args) => (await import('../run/simulate.js')).runSimulate(args),
+});

@@ -1,0 +1,32 @@
+import { defineCommand } from '../command.js';
+
+export interface VerifyArgs {
+  certificate: string;
+  sig?: string;
+  ca: string;
+  backup?: string;
+  json: boolean;
+}
+
+export const verifyCommand = defineCommand<VerifyArgs>({
+  command: 'verify <certificate>',
+  describe: 'Verify a wipe certificate: signature, chain to your CA, content rules, optionally the backup',
+  builder: (y) =>
+    y
+      .positional('certificate', { type: 'string', demandOption: true, describe: 'certificate.json' })
+      .option('sig', {
+        type: 'string',
+        describe: 'Detached CMS signature (default: the .json path with .p7s)',
+      })
+      .option('ca', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Trusted organisation CA certificate (PEM)',
+      })
+      .option('backup', {
+        type: 'string',
+        describe: 'Also check the encrypted backup in DIR (or DIR/backup)',
+      })
+      .option('json', { type: 'boolean', default: false, describe: 'One JSON document on stdout' }),
+  run: async (args) => (await import('../run/verify.js')).runVerify(args),
+});

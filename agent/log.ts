@@ -1,0 +1,57 @@
+import { pino, type Logger } from 'pino';
+import { join } from 'node:path';
+
+/**
+ * DIR/audit.log: pino JSON lines of everything the agent did. pino's redact works on key paths
+ * only, so secrets are kept at known paths and never interpolated into messages (STYLE.md).
+ */
+export const AUDIT_LOG = 'audit.log';
+
+export const REDACT_PATHS = [
+  'code',
+  '*.code',
+  'authority.code',
+  '*.authority.code',
+  'passphrase',
+  '*.passphrase',
+  'mac',
+  '*.mac',
+  'key',
+  '*.key',
+  'keyPem',
+  '*.keyPem',
+  'pan',
+  '*.pan',
+];
+
+export interface AuditLog {
+  log: Logger;
+  /** Flushes and closes the file so its digest can be bound into the certificate. */
+  close(): void;
+}
+
+export function openAuditLog(dir: string): AuditLog {
+  const destination = pino.destination({ dest: join(dir, AUDIT_LOG), sync: true, append: true, mkdir: true });
+  const log = pino(
+    {
+      base: { tool: 'posdecom' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    },
+    destination,
+  );
+  let closed = false;
+  return {
+    log,
+    close() {
+      if (closed) return;
+      closed = true;
+      destination.flushSync();
+      destination.end();
+    },
+  };
+}
+
+export function silentLog(): Logger {
+  return pino({ level: 'silent' });
+}

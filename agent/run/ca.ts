@@ -1,0 +1,72 @@
+import { ErrorCode, isPosdecomError } from '../../protocol/errors.js';
+import type { RsaBits } from '../../wipe/keys.js';
+import { getPassphrase, type PassphraseOptions } from '../../wipe/passphrase.js';
+import { initCa, issueRecipient, issueTechnician, loadCa } from '../../wipe/pki.js';
+import type { CaArgs } from '../commands/ca.js';
+import { describeError } from '../errors-text.js';
+import { ExitCode } from '../exit-codes.js';
+
+/** Where output and passphrases come from; tests replace them, the CLI uses the process's. */
+export interface CaIo {
+  stdout?: { write(s: string): unknown };
+  stderr?: { write(s: string): unknown };
+  passphrase?: PassphraseOptions;
+}
+
+/**
+ * `posdecom ca init|issue|issue-recipient`. A wrong CA passphrase or a damaged key file is the
+ * caller's to fix, so it exits 2 (usage), not 10 (which means a certificate failed to verify).
+ */
+export async function runCa(args: CaArgs, io: CaIo = {}): Promise<number> {
+  const out = io.stdout ?? process.stdout;
+  const err = io.stderr ?? process.stderr;
+  const ask = (purpose: string, confirm = false) => getPassphrase(purpose, { ...io.passphrase, confirm });
+  const keyBits = args['key-bits'] as RsaBits;
+  let written: string[];
+  try {
+    if (args.action === 'init') {
+      const passphrase = await ask('new CA key', true);
+      const r = await initCa(args.out, { passphrase, organisation: required(args.org), keyBits });
+      written = [r.certPath, r.keyPath];
+    } else {
+      const ca = await loadCa(required(args.ca), await ask('CA key'));
+      const passphrase = await ask(
+        args.action === 'issue' ? 'new technician key' : 'new backup recipient key',
+        true,
+      );
+      const common = {
+        passphrase,
+        name: required(args.name),
+        keyBits,
+        ...(args.org ? { organisation: args.org } : {}),
+      };
+      if (args.action === 'issue') {
+        const r = await issueTechnician(ca, args.out, { ...common, email: required(args.email) });
+        written = [r.certPath, r.keyPath, r.chainPath];
+      } else {
+        const r = await issueRecipient(ca, args.out, common);
+        written = [r.certPath, r.keyPath];
+      }
+    }
+  } catch (e) {
+    if (!isPosdecomError(e) || !USAGE_CODES.has(e.code)) throw e;
+    err.write(`posdecom: ${describeError(e)}\n`);
+    return ExitCode.Usage;
+  }
+  for (const path of written) out.write(`wrote ${path}\n`);
+  if (args.action === 'init')
+    out.write('Keep ca.key.pem offline; give ca.crt.pem to whoever verifies certificates.\n');
+  return ExitCode.Success;
+}
+
+const USAGE_CODES = new Set<ErrorCode>([
+  ErrorCode.UsageInvalid,
+  ErrorCode.UsageBadFile,
+  ErrorCode.KeyUnusable,
+]);
+
+function required(value: string | undefined): string {
+  // yargs' check() has already insisted on these; this only narrows the type.
+  if (value === undefined) throw new Error('missing option');
+  return value;
+}

@@ -1,0 +1,121 @@
+import { join } from 'node:path';
+import type { DecommissionArgs } from '../commands/decommission.js';
+import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
+import { ExitCode, exitCodeFor, worstExitCode } from '../exit-codes.js';
+import { describeError } from '../errors-text.js';
+import { portSettingsFrom, sessionOptionsFrom } from '../options.js';
+import { confirmOnTty } from '../prompt.js';
+import { createReporter } from '../reporter.js';
+import { loadSignerFrom, resolveKeyPaths } from '../signing-config.js';
+import { readWorkOrders, type WorkOrder } from '../work-order.js';
+import { runDecommission, type JobResult } from '../workflow/runner.js';
+import { summaryTable } from '../workflow/summary.js';
+
+/** `posdecom decommission`: one job per --port, run side by side (README: decommission). */
+export async function runDecommissionCommand(args: DecommissionArgs): Promise<number> {
+  try {
+    const ports = args.port;
+    const orderFiles = args['work-order'];
+    if (ports.length > 1 && args.record) {
+      throw new PosdecomError(ErrorCode.UsageInvalid, '--record takes one terminal at a time');
+    }
+    const ordersPerJob = assignWorkOrders(
+      ports,
+      orderFiles.map((f) => readWorkOrders(f)),
+    );
+    const paths = resolveKeyPaths(
+      {
+        backupRecipient: args['backup-recipient'],
+        signKey: args['sign-key'],
+        signCert: args['sign-cert'],
+        chain: args.chain,
+      },
+      args.config,
+    );
+    const signer = await loadSignerFrom(paths);
+    const settings = portSettingsFrom(args);
+    const human = args.json ? process.stderr : process.stdout;
+    let confirmQueue: Promise<unknown> = Promise.resolve();
+    const jobs = ports.map((port, i) => {
+      const dir =
+        ports.length === 1
+          ? args.out
+          : join(
+              args.out,
+              `${i + 1}-${port
+                .replace(/[^A-Za-z0-9]+/g, '-')
+                .replace(/^-|-$/g, '')
+                .slice(0, 40)}`,
+            );
+      const reporter = createReporter({
+        stream: human,
+        tty: Boolean(human.isTTY) && ports.length === 1,
+        ...(ports.length > 1 ? { prefix: `[${i + 1}]` } : {}),
+      });
+      return runDecommission({
+        port,
+        settings,
+        dir,
+        workOrders: ordersPerJob[i]!,
+        resume: args.resume,
+        dryRun: args['dry-run'],
+        yes: args.yes,
+        allowUnsettled: args['allow-unsettled'],
+        recipientPath: paths.backupRecipient,
+        signer,
+        ...(args.record ? { record: args.record } : {}),
+        session: sessionOptionsFrom(args),
+        reconnectWaitMs: Math.max(0, args['reconnect-wait']) * 1000,
+        reporter,
+        confirm: (plan) => {
+          // One question at a time, even with several terminals.
+          const asked = confirmQueue.then(() => confirmOnTty(plan, `Decommission terminal on ${port}?`));
+          confirmQueue = asked.catch(() => undefined);
+          return asked;
+        },
+      }).catch((err: unknown): JobResult => {
+        reporter.warn(describeError(err));
+        return {
+          exitCode: exitCodeFor(err),
+          summary: {
+            port,
+            dir,
+            serial: null,
+            model: null,
+            workOrder: null,
+            overall: 'INCOMPLETE',
+            exitCode: exitCodeFor(err),
+            stopReason: describeError(err),
+            certificate: null,
+            steps: [],
+            durationMs: 0,
+          },
+        };
+      });
+    });
+    const results = await Promise.all(jobs);
+    const exitCode = worstExitCode(results.map((r) => r.exitCode));
+    if (args.json) {
+      const out =
+        results.length === 1 ? results[0]!.summary : { exitCode, jobs: results.map((r) => r.summary) };
+      process.stdout.write(JSON.stringify(out) + '\n');
+    } else {
+      for (const r of results) human.write(summaryTable(r.summary));
+    }
+    return exitCode;
+  } catch (err) {
+    process.stderr.write(`posdecom: ${describeError(err)}\n`);
+    return exitCodeFor(err);
+  }
+}
+
+function assignWorkOrders(ports: string[], files: WorkOrder[][]): WorkOrder[][] {
+  if (files.length === ports.length) return files;
+  if (files.length === 1) return ports.map(() => files[0]!);
+  throw new PosdecomError(
+    ErrorCode.UsageInvalid,
+    `${ports.length} --port but ${files.length} --work-order: give one work order per port, or one file listing them all`,
+  );
+}
+
+export { ExitCode };

@@ -1,0 +1,57 @@
+import type { IdentifyArgs } from '../commands/identify.js';
+import { LineProtocolDriver } from '../../protocol/line-driver.js';
+import { openLink } from '../../protocol/transport.js';
+import { ExitCode, exitCodeFor } from '../exit-codes.js';
+import { describeError } from '../errors-text.js';
+import { portSettingsFrom, sessionOptionsFrom } from '../options.js';
+import { Transcript } from '../transcript.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+
+export async function runIdentify(args: IdentifyArgs): Promise<number> {
+  const settings = portSettingsFrom(args);
+  const transcript = args.record ? new Transcript(args.record) : undefined;
+  let driver: LineProtocolDriver | undefined;
+  try {
+    const link = await openLink(args.port, settings);
+    driver = await LineProtocolDriver.connect(link, {
+      agent: `${TOOL_NAME}/${TOOL_VERSION}`,
+      ...sessionOptionsFrom(args),
+    });
+    transcript?.attach(driver.session, args.port, settings);
+    transcript?.setStep('identify');
+    const identity = await driver.identify();
+    transcript?.noteIdentity({ ...identity });
+    const status = await driver.status();
+    const caps = driver.capabilities;
+    if (args.json) {
+      process.stdout.write(
+        JSON.stringify({ identity, status, capabilities: caps, protocol: driver.protocol }) + '\n',
+      );
+    } else {
+      const on = (r: Record<string, string>, v: string) =>
+        Object.entries(r)
+          .filter(([, s]) => s === v)
+          .map(([k]) => k);
+      const b = status.batch;
+      process.stdout.write(
+        [
+          `${identity.vendor} ${identity.model}  serial ${identity.serial}  firmware ${identity.firmware}`,
+          `binding:    TID ${identity.tid ?? 'none'}  MID ${identity.mid ?? 'none'}  acquirer ${identity.acquirer ?? 'none'}  (${status.bound ? 'bound' : 'unbound'})`,
+          `acceptance: on: ${on(status.channels, 'on').join(', ') || 'none'}; off: ${on(status.channels, 'off').join(', ') || 'none'}`,
+          `network:    up: ${on(status.links, 'up').join(', ') || 'none'}; down: ${on(status.links, 'down').join(', ') || 'none'}`,
+          `batch:      ${b.open ? `open, ${b.count} transactions, ${b.totals.map((t) => `${(t.minor / 100).toFixed(2)} ${t.currency}`).join(', ')}` : 'none open'}`,
+          `device:     state ${status.state}, tamper ${status.tamper ? 'TRIGGERED' : 'ok'}${status.battery ? `, battery ${status.battery.percent}%${status.battery.charging ? ' (charging)' : ''}` : ''}`,
+          `protocol:   ${driver.protocol}, erase methods ${caps.erase.join(', ')}`,
+          '',
+        ].join('\n'),
+      );
+    }
+    return ExitCode.Success;
+  } catch (err) {
+    process.stderr.write(`posdecom: ${describeError(err)}\n`);
+    return exitCodeFor(err);
+  } finally {
+    await driver?.close().catch(() => undefined);
+    transcript?.close();
+  }
+}

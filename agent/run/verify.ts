@@ -1,0 +1,82 @@
+import { readFile, stat } from 'node:fs/promises';
+import { ErrorCode, PosdecomError, isPosdecomError } from '../../protocol/errors.js';
+import { verifyCertificate, type VerificationReport } from '../../wipe/verify.js';
+import type { VerifyArgs } from '../commands/verify.js';
+import { describeError } from '../errors-text.js';
+import { ExitCode } from '../exit-codes.js';
+
+export interface VerifyIo {
+  stdout?: { write(s: string): unknown };
+  stderr?: { write(s: string): unknown };
+}
+
+/**
+ * `posdecom verify`: exit 0 only when every check holds, 10 when any fails, 2 when the inputs
+ * themselves are missing or unreadable (nothing was verified, so "failed" would mislead).
+ */
+export async function runVerify(args: VerifyArgs, io: VerifyIo = {}): Promise<number> {
+  const out = io.stdout ?? process.stdout;
+  const err = io.stderr ?? process.stderr;
+  const sigPath = args.sig ?? defaultSignaturePath(args.certificate);
+  let report: VerificationReport;
+  try {
+    const [json, p7s, caPem] = await Promise.all([
+      readInput(args.certificate, 'certificate'),
+      readInput(sigPath, 'signature'),
+      readInput(args.ca, 'CA certificate'),
+    ]);
+    if (args.backup !== undefined) await requireDirectory(args.backup);
+    report = await verifyCertificate(json, p7s, caPem.toString('utf8'), {
+      ...(args.backup !== undefined ? { backupDir: args.backup } : {}),
+    });
+  } catch (e) {
+    if (!isPosdecomError(e) || (e.code !== ErrorCode.UsageBadFile && e.code !== ErrorCode.UsageInvalid))
+      throw e;
+    err.write(`posdecom: ${describeError(e)}\n`);
+    return ExitCode.Usage;
+  }
+
+  if (args.json) {
+    const c = report.certificate;
+    const summary = c
+      ? {
+          certificateId: c.certificateId,
+          device: { vendor: c.device.vendor, model: c.device.model, serial: c.device.serial },
+          overall: c.overall,
+        }
+      : null;
+    out.write(
+      `${JSON.stringify({ ok: report.ok, certificate: args.certificate, signature: sigPath, checks: report.checks, summary })}\n`,
+    );
+  } else {
+    for (const c of report.checks) out.write(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}\n`);
+    const failed = report.checks.filter((c) => !c.ok).length;
+    const overall = report.certificate ? ` (overall result ${report.certificate.overall.result})` : '';
+    out.write(report.ok ? `VERIFIED${overall}\n` : `NOT VERIFIED: ${failed} check(s) failed\n`);
+  }
+  return report.ok ? ExitCode.Success : ExitCode.VerifyFailed;
+}
+
+/** certificate.json -> certificate.p7s, beside it. */
+export function defaultSignaturePath(certificate: string): string {
+  return certificate.toLowerCase().endsWith('.json')
+    ? `${certificate.slice(0, -5)}.p7s`
+    : `${certificate}.p7s`;
+}
+
+async function readInput(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? 'unreadable');
+    throw new PosdecomError(ErrorCode.UsageBadFile, `cannot read the ${what} ${path}: ${why}`, { path });
+  }
+}
+
+async function requireDirectory(path: string): Promise<void> {
+  const st = await stat(path).catch(() => undefined);
+  if (!st?.isDirectory())
+    throw new PosdecomError(ErrorCode.UsageBadFile, `--backup ${path} is not a directory`, { path });
+}

@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import { ErrorCode, PosdecomError } from '../protocol/errors.js';
+
+/**
+ * The work order: why this terminal is being retired, by whom, where it goes next, and the
+ * decommission authority code the terminal checks (README: Work order). A file holds one
+ * work order, or `{"workOrders": [...]}` for several terminals matched by serial number.
+ */
+export const REASONS = [
+  'business-change',
+  'device-fault-or-replacement',
+  'end-of-lease',
+  'compliance',
+] as const;
+export const DESTINATIONS = ['return-to-provider', 'internal-reuse', 'recycling', 'destruction'] as const;
+
+export interface WorkOrder {
+  id: string;
+  terminal: { serial: string; model?: string; tid?: string; mid?: string; assetTag?: string };
+  reason: (typeof REASONS)[number];
+  owner: { merchant: string; location: string };
+  technician: { name: string; organisation: string; contact: string; title?: string };
+  destination: (typeof DESTINATIONS)[number];
+  authority: { reference: string; code?: string; codeEnv?: string };
+}
+
+const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max });
+
+const workOrderSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'terminal', 'reason', 'owner', 'technician', 'destination', 'authority'],
+  properties: {
+    id: text(64),
+    terminal: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['serial'],
+      properties: { serial: text(64), model: text(64), tid: text(32), mid: text(32), assetTag: text(64) },
+    },
+    reason: { enum: REASONS },
+    owner: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['merchant', 'location'],
+      properties: { merchant: text(128), location: text(256) },
+    },
+    technician: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'organisation', 'contact'],
+      properties: { name: text(128), organisation: text(128), contact: text(128), title: text(128) },
+    },
+    destination: { enum: DESTINATIONS },
+    authority: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['reference'],
+      properties: {
+        reference: text(128),
+        code: text(256),
+        codeEnv: { type: 'string', pattern: '^[A-Z_][A-Z0-9_]{0,63}$' },
+      },
+      oneOf: [{ required: ['code'] }, { required: ['codeEnv'] }],
+    },
+  },
+} as const;
+
+const fileSchema = {
+  oneOf: [
+    workOrderSchema,
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['workOrders'],
+      properties: { workOrders: { type: 'array', minItems: 1, maxItems: 256, items: workOrderSchema } },
+    },
+  ],
+} as const;
+
+let validateFile: ReturnType<Ajv['compile']> | undefined;
+
+function describeAjvError(errors: ErrorObject[] | null | undefined): string {
+  // oneOf reports every branch; the most specific (deepest) error names the field best.
+  const e = [...(errors ?? [])].sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
+  if (!e) return 'is not a valid work order';
+  const field = e.instancePath === '' ? 'the top level' : e.instancePath.slice(1).replace(/\//g, '.');
+  if (e.keyword === 'required')
+    return `${field === 'the top level' ? '' : field + '.'}${String(e.params.missingProperty)} is missing`;
+  if (e.keyword === 'additionalProperties')
+    return `${field} has an unknown field ${String(e.params.additionalProperty)}`;
+  if (e.keyword === 'enum')
+    return `${field} must be one of ${(e.params.allowedValues as string[]).join(', ')}`;
+  if (e.keyword === 'oneOf' && field.endsWith('authority'))
+    return `${field} needs exactly one of code or codeEnv`;
+  return `${field} ${e.message ?? 'is invalid'}`;
+}
+
+export function parseWorkOrders(json: string, source: string): WorkOrder[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(json);
+  } catch (err) {
+    throw new PosdecomError(
+      ErrorCode.UsageBadFile,
+      `work order ${source} is not JSON: ${(err as Error).message}`,
+    );
+  }
+  validateFile ??= new Ajv({ allErrors: true }).compile(fileSchema);
+  if (!validateFile(data)) {
+    throw new PosdecomError(
+      ErrorCode.UsageBadFile,
+      `work order ${source}: ${describeAjvError(validateFile.errors)}`,
+    );
+  }
+  const list =
+    'workOrders' in (data as object) ? (data as { workOrders: WorkOrder[] }).workOrders : [data as WorkOrder];
+  const serials = new Set<string>();
+  for (const w of list) {
+    if (serials.has(w.terminal.serial)) {
+      throw new PosdecomError(
+        ErrorCode.UsageBadFile,
+        `work order ${source} lists serial ${w.terminal.serial} twice`,
+      );
+    }
+    serials.add(w.terminal.serial);
+  }
+  return list;
+}
+
+export function readWorkOrders(path: string): WorkOrder[] {
+  let json: string;
+  try {
+    json = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new PosdecomError(
+      ErrorCode.UsageBadFile,
+      `cannot read work order ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
+  }
+  return parseWorkOrders(json, path);
+}
+
+/** The authority code stays out of every log and record; only the reference is printed. */
+export function authorityCode(w: WorkOrder): string {
+  if (w.authority.code !== undefined) return w.authority.code;
+  const name = w.authority.codeEnv!;
+  const value = process.env[name];
+  if (!value) {
+    throw new PosdecomError(
+      ErrorCode.UsageInvalid,
+      `work order ${w.id}: environment variable ${name} (authority code) is not set`,
+    );
+  }
+  return value;
+}

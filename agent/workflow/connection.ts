@@ -1,0 +1,132 @@
+import { ErrorCode, isPosdecomError, PosdecomError } from '../../protocol/errors.js';
+import type { TerminalDriver } from '../../protocol/driver.js';
+import { LineProtocolDriver } from '../../protocol/line-driver.js';
+import type { Identity } from '../../protocol/messages.js';
+import type { PortSettings } from '../../protocol/port-spec.js';
+import type { SessionOptions } from '../../protocol/session.js';
+import { openLink } from '../../protocol/transport.js';
+import type { Reporter } from '../reporter.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import type { Transcript } from '../transcript.js';
+
+/**
+ * The job's hold on the terminal: opens the port, speaks HELLO, and when the link drops
+ * (cable pulled, terminal rebooted) waits for it to come back, checks it is the same terminal,
+ * re-authorizes, and lets the interrupted operation continue. If it does not come back in time
+ * the job stops as interrupted, and `--resume` takes it from the journal.
+ */
+export interface ConnectionOptions {
+  port: string;
+  settings: PortSettings;
+  session?: Partial<SessionOptions>;
+  reconnectWaitMs: number;
+  reporter: Reporter;
+  transcript?: Transcript;
+  onLinkLost?: (what: string, err: PosdecomError) => void;
+}
+
+const LINK_LOSS = new Set([
+  ErrorCode.TransportDisconnected,
+  ErrorCode.TransportWriteFailed,
+  ErrorCode.SessionTerminalSilent,
+  ErrorCode.TransportOpenFailed,
+]);
+
+export function isLinkLoss(err: unknown): boolean {
+  return isPosdecomError(err) && LINK_LOSS.has(err.code);
+}
+
+export class Connection {
+  private current: TerminalDriver | undefined;
+  private expected: { serial: string; vendor: string; model: string } | undefined;
+  private authority: string | undefined;
+
+  constructor(private readonly o: ConnectionOptions) {}
+
+  async open(): Promise<TerminalDriver> {
+    const link = await openLink(this.o.port, this.o.settings);
+    try {
+      const driver = await LineProtocolDriver.connect(link, {
+        agent: `${TOOL_NAME}/${TOOL_VERSION}`,
+        ...this.o.session,
+      });
+      this.o.transcript?.attach(driver.session, this.o.port, this.o.settings);
+      this.current = driver;
+      return driver;
+    } catch (err) {
+      await link.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  driver(): TerminalDriver {
+    if (!this.current) throw new PosdecomError(ErrorCode.SessionClosed, 'not connected');
+    return this.current;
+  }
+
+  /** From now on a reconnect must find this terminal, and re-authorizes with this code. */
+  pin(identity: Identity, authorityCode: string | undefined): void {
+    this.expected = { serial: identity.serial, vendor: identity.vendor, model: identity.model };
+    this.authority = authorityCode;
+  }
+
+  async withLink<T>(what: string, op: (driver: TerminalDriver) => Promise<T>): Promise<T> {
+    for (let losses = 0; ; losses++) {
+      try {
+        return await op(this.driver());
+      } catch (err) {
+        if (!isLinkLoss(err) || losses >= 5) throw err;
+        this.o.onLinkLost?.(what, err as PosdecomError);
+        await this.reconnect(what, err as PosdecomError);
+      }
+    }
+  }
+
+  private async reconnect(what: string, cause: PosdecomError): Promise<void> {
+    await this.dropDriver();
+    const deadline = Date.now() + this.o.reconnectWaitMs;
+    this.o.reporter.warn(
+      `link lost during ${what} (${cause.message}); waiting up to ${Math.round(this.o.reconnectWaitMs / 1000)} s for the terminal`,
+    );
+    let last: unknown = cause;
+    while (Date.now() < deadline) {
+      try {
+        const driver = await this.open();
+        const identity = await driver.identify();
+        const e = this.expected;
+        if (
+          e &&
+          (identity.serial !== e.serial || identity.vendor !== e.vendor || identity.model !== e.model)
+        ) {
+          throw new PosdecomError(
+            ErrorCode.WorkflowAnomaly,
+            `after reconnecting, the terminal identifies as ${identity.vendor} ${identity.model} ${identity.serial}, not ${e.vendor} ${e.model} ${e.serial}; stopping`,
+          );
+        }
+        if (this.authority !== undefined && e) await driver.authorize(e.serial, this.authority);
+        this.o.reporter.info('terminal back; continuing');
+        return;
+      } catch (err) {
+        if (isPosdecomError(err) && !isLinkLoss(err) && err.code !== ErrorCode.TransportUnknownPort)
+          throw err;
+        last = err;
+        await this.dropDriver();
+        await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now()))));
+      }
+    }
+    throw new PosdecomError(
+      ErrorCode.WorkflowInterrupted,
+      `the terminal did not come back within ${Math.round(this.o.reconnectWaitMs / 1000)} s (${(last as Error).message}); reconnect it and run again with --resume`,
+    );
+  }
+
+  private async dropDriver(): Promise<void> {
+    const d = this.current;
+    this.current = undefined;
+    await d?.close().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.dropDriver();
+  }
+}

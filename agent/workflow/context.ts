@@ -1,0 +1,49 @@
+import type { Logger } from 'pino';
+import type { TerminalDriver } from '../../protocol/driver.js';
+import type { Identity, KeySlot, Status, StoreInfo } from '../../protocol/messages.js';
+import type { StepRecord } from '../../wipe/certificate-model.js';
+import type { Recipient, RecipientInfoSummary } from '../../wipe/cms-encrypt.js';
+import type { Signer } from '../../wipe/sign.js';
+import type { Journal } from '../journal.js';
+import type { Reporter } from '../reporter.js';
+import type { WorkOrder } from '../work-order.js';
+
+/** What the inventory step measured, journaled so a resumed job compares against it. */
+export interface Inventory {
+  identity: Identity;
+  status: Status;
+  stores: StoreInfo[];
+  keys: KeySlot[];
+  channels: string[];
+  links: string[];
+  eraseMethods: string[];
+  protocol: string;
+}
+
+export interface JobContext {
+  jobId: string;
+  dir: string;
+  backupDir: string;
+  workDir: string;
+  workOrder: WorkOrder;
+  allowUnsettled: boolean;
+  recipient: Recipient & RecipientInfoSummary;
+  signer: Signer;
+  journal: Journal;
+  log: Logger;
+  reporter: Reporter;
+  /** The live driver; replaced when the link is re-established. */
+  driver(): TerminalDriver;
+  /** Runs an operation, re-establishing the link and re-authorizing when it drops. */
+  withLink<T>(what: string, op: (driver: TerminalDriver) => Promise<T>): Promise<T>;
+  inventory(): Inventory;
+  /** A stable op id for a destructive request, so a resend after a crash is not executed twice. */
+  opId(step: string, target?: string): string;
+}
+
+/** One step's outcome as the journal keeps it; `outcome` feeds the state machine. */
+export interface StepOutcome {
+  outcome: string;
+  records: StepRecord[];
+  extra?: Record<string, unknown>;
+}

@@ -1,0 +1,105 @@
+import type { StepRecord } from '../../wipe/certificate-model.js';
+import type { JournalEntry } from '../journal.js';
+import type { Inventory } from './context.js';
+import type { JobFacts, StoreFacts } from './machine.js';
+
+/**
+ * Rebuilds the state machine's facts from the journal: the same function serves a running job
+ * (after each result) and a resumed one (from the file), so both see the job the same way.
+ */
+export function initialFacts(inventory: Inventory, allowUnsettled: boolean, canZeroize: boolean): JobFacts {
+  return {
+    inventoried: true,
+    acceptance: 'pending',
+    settle: 'pending',
+    allowUnsettled,
+    network: 'pending',
+    stores: inventory.stores.map((s): StoreFacts => ({
+      name: s.name,
+      holdsBatch: s.kind === 'batch',
+      backup: 'pending',
+      erase: 'pending',
+    })),
+    keys: 'pending',
+    canZeroize,
+    unbind: 'pending',
+    finalize: 'pending',
+    certificate: 'pending',
+  };
+}
+
+export function applyResult(f: JobFacts, step: string, target: string | undefined, outcome: string): void {
+  const store = target === undefined ? undefined : f.stores.find((s) => s.name === target);
+  switch (step) {
+    case 'disable-acceptance':
+      f.acceptance = outcome === 'done' ? 'done' : 'failed';
+      return;
+    case 'settle':
+      f.settle = outcome === 'settled' ? 'settled' : outcome === 'unsettled' ? 'unsettled' : 'failed';
+      return;
+    case 'network-down':
+      f.network = outcome === 'done' ? 'done' : 'failed';
+      return;
+    case 'backup':
+      if (store) store.backup = outcome === 'verified' ? 'verified' : 'failed';
+      return;
+    case 'erase':
+      if (store)
+        store.erase = outcome === 'verified' ? 'verified' : outcome === 'skipped' ? 'skipped' : 'failed';
+      return;
+    case 'key-zeroization':
+      f.keys = outcome === 'done' ? 'done' : outcome === 'skipped' ? 'skipped' : 'failed';
+      return;
+    case 'unbind':
+      f.unbind = outcome === 'done' ? 'done' : outcome === 'skipped' ? 'skipped' : 'failed';
+      return;
+    case 'finalize':
+      f.finalize = outcome === 'done' ? 'done' : outcome === 'skipped' ? 'skipped' : 'failed';
+      return;
+  }
+}
+
+export function factsFromJournal(
+  entries: JournalEntry[],
+  canZeroize: boolean,
+): { facts: JobFacts; inventory: Inventory } | undefined {
+  const job = entries.find((e) => e.type === 'job');
+  const inv = [...entries].reverse().find((e) => e.type === 'result' && e.step === 'inventory');
+  if (!job || !inv) return undefined;
+  const inventory = inv.data!.inventory as Inventory;
+  const facts = initialFacts(inventory, job.data!.allowUnsettled === true, canZeroize);
+  for (const e of entries) {
+    if (e.type === 'result' && e.step && e.step !== 'inventory')
+      applyResult(facts, e.step, e.target, String(e.data?.outcome));
+  }
+  return { facts, inventory };
+}
+
+/** Every StepRecord journaled, the latest per step and target, in the order they first ran. */
+export function recordsFromJournal(entries: JournalEntry[]): StepRecord[] {
+  const byKey = new Map<string, StepRecord>();
+  for (const e of entries) {
+    if (e.type !== 'result') continue;
+    const records = (e.data?.records ?? []) as StepRecord[];
+    for (const r of records) {
+      const key = `${r.step}\u0000${r.target ?? ''}`;
+      if (byKey.has(key)) byKey.delete(key);
+      byKey.set(key, r);
+    }
+  }
+  const order = [
+    'identify',
+    'authorize',
+    'inventory',
+    'disable-acceptance',
+    'settle',
+    'network-down',
+    'backup',
+    'erase',
+    'erase-verification',
+    'key-zeroization',
+    'unbind',
+    'finalize',
+  ];
+  return [...byKey.values()].sort((a, b) => order.indexOf(a.step) - order.indexOf(b.step));
+}

@@ -1,0 +1,116 @@
+import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
+import type { Identity } from '../../protocol/messages.js';
+import type { Journal, JournalEntry } from '../journal.js';
+import type { Reporter } from '../reporter.js';
+import type { WorkOrder } from '../work-order.js';
+import type { Connection } from './connection.js';
+import type { Inventory } from './context.js';
+import type { JobFacts } from './machine.js';
+
+/**
+ * Is this the terminal the work order names? A mismatch stops before anything is changed.
+ * On resume it must also be the terminal the journal was started on.
+ */
+export function checkIdentity(
+  identity: Identity,
+  orders: WorkOrder[],
+  previous: JournalEntry[],
+  resume: boolean,
+): WorkOrder {
+  const order = orders.length === 1 ? orders[0]! : orders.find((w) => w.terminal.serial === identity.serial);
+  if (!order || order.terminal.serial !== identity.serial) {
+    const wanted = orders.map((w) => w.terminal.serial).join(', ');
+    throw new PosdecomError(
+      ErrorCode.WorkflowSerialMismatch,
+      `serial number mismatch: the terminal is ${identity.serial}, the work order names ${wanted}; nothing was changed`,
+    );
+  }
+  const t = order.terminal;
+  if (t.model && t.model !== identity.model) {
+    throw new PosdecomError(
+      ErrorCode.WorkflowSerialMismatch,
+      `model mismatch: the terminal is ${identity.model}, the work order names ${t.model}; nothing was changed`,
+    );
+  }
+  if (!resume) {
+    if (t.tid && identity.tid !== t.tid) {
+      throw new PosdecomError(
+        ErrorCode.WorkflowSerialMismatch,
+        `TID mismatch: the terminal reports ${identity.tid ?? 'none'}, the work order names ${t.tid}; nothing was changed`,
+      );
+    }
+    if (t.mid && identity.mid !== t.mid) {
+      throw new PosdecomError(
+        ErrorCode.WorkflowSerialMismatch,
+        `MID mismatch: the terminal reports ${identity.mid ?? 'none'}, the work order names ${t.mid}; nothing was changed`,
+      );
+    }
+  }
+  const job = previous.find((e) => e.type === 'job');
+  if (resume && job && job.data?.serial !== identity.serial) {
+    throw new PosdecomError(
+      ErrorCode.WorkflowSerialMismatch,
+      `this job was started on terminal ${String(job.data?.serial)}, but ${identity.serial} is connected`,
+    );
+  }
+  return order;
+}
+
+export async function takeInventory(conn: Connection): Promise<Inventory> {
+  const d = conn.driver();
+  const identity = await conn.withLink('identify', (x) => x.identify());
+  const status = await conn.withLink('status', (x) => x.status());
+  const stores = d.capabilities.readStores ? await conn.withLink('stores', (x) => x.listStores()) : [];
+  const keys = d.capabilities.keyInventory ? await conn.withLink('keys', (x) => x.keys()) : [];
+  return {
+    identity,
+    status,
+    stores,
+    keys,
+    channels: [...d.capabilities.channels],
+    links: [...d.capabilities.links],
+    eraseMethods: [...d.capabilities.erase],
+    protocol: d.protocol,
+  };
+}
+
+/**
+ * A resumed job re-reads the terminal and re-checks what the journal says was done. Switches
+ * found on again are switched off again; an erased store that is no longer erased is erased again
+ * (its verified backup is still on disk). Nothing is taken on the journal's word alone.
+ */
+export async function reverify(
+  conn: Connection,
+  f: JobFacts,
+  inv: Inventory,
+  r: Reporter,
+  journal: Journal,
+): Promise<void> {
+  const status = await conn.withLink('status', (d) => d.status());
+  const stores = await conn.withLink('stores', (d) => d.listStores());
+  const notes: string[] = [];
+  if (f.acceptance === 'done' && Object.values(status.channels).some((s) => s !== 'off')) {
+    f.acceptance = 'pending';
+    notes.push('acceptance is on again');
+  }
+  if (f.network === 'done' && Object.values(status.links).some((s) => s !== 'down')) {
+    f.network = 'pending';
+    notes.push('a network link is up again');
+  }
+  for (const s of f.stores) {
+    const now = stores.find((x) => x.name === s.name);
+    if (s.erase === 'verified' && now && !now.erased) {
+      s.erase = 'pending';
+      notes.push(`${s.name} is no longer erased`);
+    }
+    const before = inv.stores.find((x) => x.name === s.name);
+    if (s.backup !== 'verified' && before && now && now.erased) {
+      throw new PosdecomError(
+        ErrorCode.WorkflowAnomaly,
+        `${s.name} was erased on the terminal but the journal has no verified backup of it`,
+      );
+    }
+  }
+  for (const n of notes) r.warn(`re-verification: ${n}; redoing that step`);
+  journal.append('note', { data: { event: 'reverified', findings: notes } });
+}

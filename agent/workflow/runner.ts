@@ -1,0 +1,415 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { ErrorCode, isPosdecomError, PosdecomError } from '../../protocol/errors.js';
+import type { Identity } from '../../protocol/messages.js';
+import type { PortSettings } from '../../protocol/port-spec.js';
+import type { SessionOptions } from '../../protocol/session.js';
+import { BackupSet } from '../../wipe/backup-set.js';
+import { loadRecipient } from '../../wipe/cms-encrypt.js';
+import type { Signer } from '../../wipe/sign.js';
+import { ExitCode, exitCodeFor } from '../exit-codes.js';
+import { describeError } from '../errors-text.js';
+import { Journal } from '../journal.js';
+import { AUDIT_LOG, openAuditLog, silentLog, type AuditLog } from '../log.js';
+import type { Reporter } from '../reporter.js';
+import { Transcript } from '../transcript.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { authorityCode, type WorkOrder } from '../work-order.js';
+import { certify } from './certify.js';
+import { Connection } from './connection.js';
+import type { Inventory, JobContext, StepOutcome } from './context.js';
+import { applyResult, factsFromJournal, initialFacts } from './facts.js';
+import { nextAction, type Action, type JobFacts } from './machine.js';
+import { planText } from './plan.js';
+import { checkIdentity, takeInventory, reverify } from './preflight.js';
+import { record } from './records.js';
+import { backupOne } from './steps-backup.js';
+import { eraseOne } from './steps-erase.js';
+import { finalize, unbind, zeroizeKeys } from './steps-final.js';
+import { settle } from './steps-settle.js';
+import { disableAcceptance, networkDown } from './steps-switches.js';
+import { summarize, type JobSummary } from './summary.js';
+
+export interface DecommissionOptions {
+  port: string;
+  settings: PortSettings;
+  dir: string;
+  workOrders: WorkOrder[];
+  resume: boolean;
+  dryRun: boolean;
+  yes: boolean;
+  allowUnsettled: boolean;
+  recipientPath: string;
+  signer: Signer;
+  record?: string;
+  session?: Partial<SessionOptions>;
+  reconnectWaitMs: number;
+  reporter: Reporter;
+  /** Asks the technician to go ahead; false stops before anything changes. */
+  confirm: (plan: string) => Promise<boolean>;
+}
+
+export interface JobResult {
+  exitCode: number;
+  summary: JobSummary;
+}
+
+/** Runs one terminal's decommission job from preflight to certificate (README: decommission). */
+export async function runDecommission(o: DecommissionOptions): Promise<JobResult> {
+  const started = Date.now();
+  const r = o.reporter;
+  prepareDir(o);
+  // Everything that can be checked without the terminal is checked before it is touched.
+  const recipient = await loadRecipient(o.recipientPath);
+  const audit: AuditLog = o.dryRun ? { log: silentLog(), close: () => undefined } : openAuditLog(o.dir);
+  const log = audit.log;
+  const transcript = o.record ? new Transcript(o.record) : undefined;
+  let journal: Journal | undefined;
+  let inventory: Inventory | undefined;
+  let workOrder: WorkOrder | undefined;
+  let facts: JobFacts | undefined;
+  let identityAfter: Identity | undefined;
+  let certificateResult: Awaited<ReturnType<typeof certify>> | undefined;
+  const conn = new Connection({
+    port: o.port,
+    settings: o.settings,
+    ...(o.session ? { session: o.session } : {}),
+    reconnectWaitMs: o.reconnectWaitMs,
+    reporter: r,
+    ...(transcript ? { transcript } : {}),
+    onLinkLost: (what, err) => {
+      log.warn({ during: what, error: err.message }, 'link lost');
+      journal?.append('note', { data: { event: 'link-lost', during: what, error: err.message } });
+    },
+  });
+
+  const finish = async (exitCode: number, stopReason?: string): Promise<JobResult> => {
+    await conn.close();
+    transcript?.close();
+    audit.close();
+    journal?.close();
+    const summary = summarize({
+      port: o.port,
+      dir: o.dir,
+      workOrder,
+      inventory,
+      facts,
+      entries: journal?.entries ?? [],
+      certificate: certificateResult?.certificate,
+      exitCode,
+      stopReason,
+      durationMs: Date.now() - started,
+    });
+    return { exitCode, summary };
+  };
+
+  try {
+    r.step(`connecting to ${o.port}`);
+    const driver = await conn.open();
+    const identity = await driver.identify();
+    transcript?.noteIdentity({ ...identity });
+    const previous = o.resume ? Journal.read(join(o.dir, 'journal.jsonl')) : [];
+    workOrder = checkIdentity(identity, o.workOrders, previous, o.resume);
+    r.info(
+      `terminal ${identity.vendor} ${identity.model}, serial ${identity.serial}, firmware ${identity.firmware}`,
+    );
+    log.info({ identity, workOrder: workOrder.id }, 'identified');
+    const code = authorityCode(workOrder);
+    const authStarted = new Date();
+    if (!o.dryRun) {
+      await driver.authorize(identity.serial, code);
+      r.info(`authorized (authority ${workOrder.authority.reference})`);
+    }
+    conn.pin(identity, o.dryRun ? undefined : code);
+
+    if (o.dryRun) {
+      inventory = await takeInventory(conn);
+      facts = initialFacts(inventory, o.allowUnsettled, driver.capabilities.zeroize);
+      r.print(planText(inventory, workOrder, o.allowUnsettled, facts));
+      r.info('dry run: nothing was changed');
+      return await finish(ExitCode.Success);
+    }
+
+    const ctxBase = { jobId: '', workOrder };
+    if (o.resume) {
+      journal = Journal.open(o.dir);
+      const rebuilt = factsFromJournal(journal.entries, driver.capabilities.zeroize);
+      ctxBase.jobId = String(journal.entries.find((e) => e.type === 'job')?.data?.jobId ?? '');
+      journal.append('resume', { data: { identity } });
+      if (rebuilt) {
+        inventory = rebuilt.inventory;
+        facts = rebuilt.facts;
+        await reverify(conn, facts, inventory, r, journal);
+      }
+    } else {
+      journal = Journal.create(o.dir);
+      ctxBase.jobId = randomUUID();
+      journal.append('job', {
+        data: {
+          jobId: ctxBase.jobId,
+          workOrder: workOrder.id,
+          serial: identity.serial,
+          port: o.port.startsWith('sim:') ? o.port : 'serial',
+          allowUnsettled: o.allowUnsettled,
+          tool: { name: TOOL_NAME, version: TOOL_VERSION },
+          protocol: driver.protocol,
+        },
+      });
+      journal.append('result', {
+        step: 'identify',
+        data: {
+          outcome: 'done',
+          records: [
+            record('identify', authStarted, 'PASS', {
+              ...identity,
+              confirmedBy: 'IDENTIFY',
+              workOrderSerial: workOrder.terminal.serial,
+            }),
+          ],
+        },
+      });
+      journal.append('result', {
+        step: 'authorize',
+        data: {
+          outcome: 'done',
+          records: [
+            record('authorize', authStarted, 'PASS', {
+              method: 'HMAC-SHA256 challenge-response',
+              authorityReference: workOrder.authority.reference,
+            }),
+          ],
+        },
+      });
+    }
+
+    const backupSet = await BackupSet.open(
+      join(o.dir, 'backup'),
+      identity,
+      recipient,
+      { name: TOOL_NAME, version: TOOL_VERSION },
+      o.resume,
+    );
+    const ctx: JobContext = {
+      jobId: ctxBase.jobId,
+      dir: o.dir,
+      backupDir: backupSet.dir,
+      workDir: join(o.dir, 'work'),
+      workOrder,
+      allowUnsettled:
+        o.allowUnsettled || journal.entries.some((e) => e.type === 'job' && e.data?.allowUnsettled === true),
+      recipient,
+      signer: o.signer,
+      journal,
+      log,
+      reporter: r,
+      driver: () => conn.driver(),
+      withLink: (what, op) => conn.withLink(what, op),
+      inventory: () => inventory!,
+      opId: (step, target) =>
+        `${ctxBase.jobId.slice(0, 8)}:${step}${target ? `:${target.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 32)}` : ''}`,
+    };
+    mkdirSync(ctx.workDir, { recursive: true, mode: 0o700 });
+
+    let confirmed = o.yes;
+    for (;;) {
+      const action: Action = facts ? nextAction(facts) : { do: 'inventory' };
+      if (action.do === 'inventory') {
+        inventory = await takeInventory(conn);
+        journal.append('result', {
+          step: 'inventory',
+          data: {
+            outcome: 'done',
+            inventory,
+            records: [
+              record('inventory', new Date(), 'PASS', {
+                status: inventory.status,
+                stores: inventory.stores,
+                keys: inventory.keys,
+              }),
+            ],
+          },
+        });
+        facts = initialFacts(inventory, ctx.allowUnsettled, driver.capabilities.zeroize);
+        continue;
+      }
+      if (!confirmed && isDestructive(action)) {
+        if (!(await o.confirm(planText(inventory!, workOrder, ctx.allowUnsettled, facts!)))) {
+          journal.append('stop', { data: { kind: 'declined' } });
+          r.warn('stopped: the technician declined; nothing was changed');
+          return await finish(ExitCode.Precondition, 'declined at the confirmation prompt');
+        }
+        confirmed = true;
+      }
+      if (action.do === 'stop') {
+        journal.append('stop', { data: { kind: action.kind, reason: action.reason } });
+        r.warn(`stopped: ${action.reason}`);
+        log.warn({ kind: action.kind }, action.reason);
+        identityAfter = await conn.withLink('identify', (d) => d.identify()).catch(() => undefined);
+        certificateResult = await issue(false);
+        return await finish(
+          action.kind === 'backup' ? ExitCode.BackupFailed : ExitCode.Precondition,
+          action.reason,
+        );
+      }
+      if (action.do === 'certificate' || action.do === 'done') {
+        identityAfter = await conn.withLink('identify', (d) => d.identify()).catch(() => identityAfter);
+        certificateResult = await issue(true);
+        return await finish(exitForFacts(facts!, certificateResult.certificate.overall.result));
+      }
+      const { step, target } = journalKey(action);
+      transcript?.setStep(target ? `${step}:${target}` : step);
+      r.step(target ? `${step}: ${target}` : step);
+      journal.append('intent', { step, ...(target ? { target } : {}) });
+      log.info({ step, target }, 'step started');
+      const outcome = await perform(ctx, action, backupSet);
+      if (outcome.extra?.identityAfter) identityAfter = outcome.extra.identityAfter as Identity;
+      journal.append('result', {
+        step,
+        ...(target ? { target } : {}),
+        data: { outcome: outcome.outcome, records: outcome.records },
+      });
+      log.info(
+        { step, target, outcome: outcome.outcome, results: outcome.records.map((x) => x.result) },
+        'step finished',
+      );
+      applyResult(facts!, step, target, outcome.outcome);
+    }
+
+    async function issue(final: boolean) {
+      r.step('certificate');
+      journal!.append('intent', { step: 'certificate', data: { final } });
+      log.info({ final }, 'issuing certificate; audit log closes here');
+      transcript?.close();
+      audit.close();
+      const result = await certify({
+        dir: o.dir,
+        entries: journal!.entries,
+        inventory: inventory!,
+        workOrder: workOrder!,
+        signer: o.signer,
+        identityAfter,
+        manifestSha256: backupSet.manifestSha256,
+        journalPath: journal!.path,
+        auditLogPath: join(o.dir, AUDIT_LOG),
+        transcriptPath: o.record,
+      });
+      r.info(`certificate ${result.certificate.certificateId}: overall ${result.certificate.overall.result}`);
+      return result;
+    }
+  } catch (err) {
+    const exitCode = exitCodeFor(err);
+    const message = describeError(err);
+    log.error({ code: isPosdecomError(err) ? err.code : undefined }, message);
+    if (journal) {
+      journal.append('stop', {
+        data: { kind: exitCode === ExitCode.Interrupted ? 'interrupted' : 'error', error: message },
+      });
+    }
+    r.warn(message);
+    return await finish(exitCode, message);
+  }
+}
+
+function prepareDir(o: DecommissionOptions): void {
+  const journalThere = existsSync(join(o.dir, 'journal.jsonl'));
+  if (o.resume && !journalThere) {
+    throw new PosdecomError(ErrorCode.UsageInvalid, `--resume: ${o.dir} holds no job to resume`);
+  }
+  if (!o.resume && !o.dryRun && journalThere) {
+    const entries = Journal.read(join(o.dir, 'journal.jsonl'));
+    const last = entries[entries.length - 1];
+    const finished = last?.type === 'intent' && last.step === 'certificate' && last.data?.final === true;
+    throw new PosdecomError(
+      ErrorCode.WorkflowUnfinishedJob,
+      finished
+        ? `${o.dir} holds a finished job; choose another --out`
+        : `${o.dir} holds an unfinished job; continue it with --resume (or choose another --out)`,
+    );
+  }
+  try {
+    mkdirSync(o.dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new PosdecomError(
+      ErrorCode.BackupOutputUnusable,
+      `cannot create ${o.dir}: ${(err as Error).message}`,
+    );
+  }
+}
+
+function isDestructive(a: Action): boolean {
+  return a.do !== 'inventory' && a.do !== 'done';
+}
+
+function journalKey(a: Action): { step: string; target?: string } {
+  switch (a.do) {
+    case 'backup':
+    case 'erase':
+      return { step: a.do, target: a.store };
+    case 'zeroize':
+      return { step: 'key-zeroization' };
+    case 'skip':
+      return a.target ? { step: a.step, target: a.target } : { step: a.step };
+    default:
+      return { step: a.do };
+  }
+}
+
+async function perform(ctx: JobContext, a: Action, set: BackupSet): Promise<StepOutcome> {
+  switch (a.do) {
+    case 'disable-acceptance':
+      return disableAcceptance(ctx);
+    case 'settle':
+      return settle(ctx);
+    case 'network-down':
+      return networkDown(ctx);
+    case 'backup':
+      return backupOne(ctx, set, a.store);
+    case 'erase':
+      return eraseOne(ctx, a.store);
+    case 'zeroize':
+      return zeroizeKeys(ctx);
+    case 'unbind':
+      return unbind(ctx);
+    case 'finalize':
+      return finalize(ctx);
+    case 'skip': {
+      const result = a.step === 'key-zeroization' ? 'UNKNOWN' : 'FAIL';
+      const note = `not attempted: ${a.reason}`;
+      ctx.reporter.warn(`${a.step}${a.target ? ` ${a.target}` : ''} ${note}`);
+      const records = [
+        record(
+          a.step,
+          new Date(),
+          result,
+          { attempted: false, reason: a.reason },
+          { ...(a.target ? { target: a.target } : {}), note },
+        ),
+      ];
+      if (a.step === 'erase' && a.target) {
+        records.push(
+          record(
+            'erase-verification',
+            new Date(),
+            'FAIL',
+            { attempted: false, reason: a.reason },
+            { target: a.target, note },
+          ),
+        );
+      }
+      return { outcome: 'skipped', records };
+    }
+    default:
+      throw new PosdecomError(ErrorCode.WorkflowPrecondition, `no step for ${a.do}`);
+  }
+}
+
+function exitForFacts(f: JobFacts, overall: string): number {
+  if (overall === 'PASS') return ExitCode.Success;
+  if (f.settle !== 'settled') return ExitCode.Precondition;
+  if (f.stores.some((s) => s.backup !== 'verified')) return ExitCode.BackupFailed;
+  return ExitCode.EraseFailed;
+}
+
+export type { Logger };

@@ -1,0 +1,92 @@
+import type {
+  Channel,
+  EraseMethod,
+  EraseState,
+  Identity,
+  KeySlot,
+  LinkKind,
+  Money,
+  Status,
+  StoreInfo,
+} from './messages.js';
+
+/**
+ * What the decommission workflow needs from a terminal, whatever protocol it speaks.
+ * A driver declares what it can do; the workflow reports a step the driver cannot do as
+ * UNKNOWN instead of pretending (our line protocol is one driver; ZVT will be another).
+ */
+export interface DriverCapabilities {
+  authorize: boolean;
+  /** Acceptance channels it can switch off and confirm by status. */
+  channels: Channel[];
+  settle: boolean;
+  /** Network links it can take down and confirm by status. */
+  links: LinkKind[];
+  /** Can list stores with digests and read them by offset. */
+  readStores: boolean;
+  /** Erase methods, strongest first. */
+  erase: EraseMethod[];
+  /** The terminal has its own erase verification (the agent reads back regardless). */
+  terminalEraseVerify: boolean;
+  keyInventory: boolean;
+  zeroize: boolean;
+  unbind: boolean;
+  finalize: boolean;
+}
+
+export interface SettleResult {
+  batchId: string;
+  count: number;
+  totals: Money[];
+}
+
+export interface EraseProgress {
+  op: string;
+  store: string;
+  state: EraseState;
+  done: number;
+  total: number;
+  method?: EraseMethod;
+  passes?: number;
+}
+
+export interface TerminalVerifyResult {
+  verified: boolean;
+  method: string;
+  pattern: string;
+}
+
+export interface DriverEvents {
+  progress?: (op: string, done: number, total: number) => void;
+  tamper?: (detail: string) => void;
+  discard?: (reason: string) => void;
+}
+
+export interface TerminalDriver {
+  /** Protocol name and version, for the certificate and transcripts. */
+  readonly protocol: string;
+  readonly capabilities: DriverCapabilities;
+  identify(): Promise<Identity>;
+  status(): Promise<Status>;
+  authorize(serial: string, authorityCode: string): Promise<void>;
+  setChannel(channel: Channel, enabled: boolean): Promise<void>;
+  settle(op: string): Promise<SettleResult>;
+  setLink(link: LinkKind, up: boolean): Promise<void>;
+  listStores(): Promise<StoreInfo[]>;
+  /** Reads [from, size) in order into sink; returns the offset reached. */
+  readStore(
+    store: string,
+    from: number,
+    size: number,
+    sink: (offset: number, bytes: Buffer) => Promise<void>,
+  ): Promise<number>;
+  startErase(op: string, store: string, method: EraseMethod): Promise<EraseProgress>;
+  eraseStatus(op: string): Promise<EraseProgress>;
+  terminalVerifyErase(store: string): Promise<TerminalVerifyResult>;
+  keys(): Promise<KeySlot[]>;
+  zeroize(op: string): Promise<number[]>;
+  unbind(op: string): Promise<void>;
+  finalize(op: string): Promise<{ safeToPowerOff: boolean }>;
+  on(events: DriverEvents): void;
+  close(): Promise<void>;
+}

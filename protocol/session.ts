@@ -1,0 +1,423 @@
+import { EventEmitter } from 'node:events';
+import { decodeFrame, encodeFrame, type Frame } from './frame.js';
+import { Framer, DEFAULT_MAX_LINE, type FramerEvent } from './framer.js';
+import { ErrorCode, PosdecomError } from './errors.js';
+import type { Link } from './link.js';
+import {
+  PROTOCOL_VERSION,
+  type Catalogue,
+  type Capabilities,
+  type ErrorReply,
+  type HelloReply,
+  type MessageType,
+} from './messages.js';
+import type { Compression, PayloadEncoding } from './payload.js';
+import { errorShape, replyShapes } from './replies.js';
+
+/**
+ * The agent's side of a session (SPEC.md s.5, s.7):
+ *
+ *   request() -> [window slot] -> register expectation -> write -> timer
+ *   link bytes -> Framer -> decodeFrame -> match seq -> validate shape -> resolve
+ *
+ * A request is retransmitted with the same seq and bytes; the terminal's duplicate
+ * suppression makes that safe, and destructive requests also carry an op id.
+ */
+export interface SessionOptions {
+  agent: string;
+  requestTimeoutMs: number;
+  helloTimeoutMs: number;
+  retries: number;
+  maxLine: number;
+  window: number;
+  compression: Compression[];
+  /** When more consecutive frames than this are dropped, the link is treated as hostile. */
+  maxConsecutiveBad: number;
+  maxBusyRetries: number;
+  eventsPerSecond: number;
+}
+
+export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
+  agent: 'posdecom',
+  requestTimeoutMs: 3000,
+  helloTimeoutMs: 10_000,
+  retries: 3,
+  maxLine: 65536,
+  window: 8,
+  compression: ['deflate', 'none'],
+  maxConsecutiveBad: 64,
+  maxBusyRetries: 20,
+  eventsPerSecond: 100,
+};
+
+export type FrameDirection = 'out' | 'in';
+export interface FrameObserver {
+  (direction: FrameDirection, line: Buffer, frame: Frame | undefined): void;
+}
+
+export interface Negotiated {
+  session: string;
+  maxLine: number;
+  window: number;
+  enc: PayloadEncoding;
+  z: Compression;
+  caps: Capabilities;
+}
+
+export type Reply<T extends MessageType> = Catalogue[T]['res'] & { data?: Buffer };
+
+export interface RequestOptions {
+  timeoutMs?: number;
+  /** Bytes the reply may take on the wire; stretches the timeout on slow links. */
+  expectReplyBytes?: number;
+}
+
+interface Pending {
+  seq: number;
+  type: string;
+  bytes: Buffer;
+  attempts: number;
+  timeoutMs: number;
+  expectBytes: number;
+  timer: NodeJS.Timeout | undefined;
+  resolve: (frame: Frame) => void;
+  reject: (err: Error) => void;
+}
+
+export interface SessionCounters {
+  framesOut: number;
+  framesIn: number;
+  retransmits: number;
+  discarded: Record<string, number>;
+  eventsDropped: number;
+}
+
+export class Session extends EventEmitter {
+  readonly options: SessionOptions;
+  negotiated: Negotiated | undefined;
+  readonly counters: SessionCounters = {
+    framesOut: 0,
+    framesIn: 0,
+    retransmits: 0,
+    discarded: {},
+    eventsDropped: 0,
+  };
+  private nextSeq = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly slotWaiters: (() => void)[] = [];
+  private readonly framer: Framer;
+  private consecutiveBad = 0;
+  private failure: PosdecomError | undefined;
+  private eventWindowStart = 0;
+  private eventsInWindow = 0;
+  private readonly observers: FrameObserver[] = [];
+
+  constructor(
+    private readonly link: Link,
+    options: Partial<SessionOptions> = {},
+  ) {
+    super();
+    this.options = { ...DEFAULT_SESSION_OPTIONS, ...options };
+    this.framer = new Framer((e) => this.onFramerEvent(e), DEFAULT_MAX_LINE);
+    link.onData((bytes) => this.framer.push(bytes));
+    link.onClose((reason) => {
+      this.framer.end();
+      this.fail(
+        new PosdecomError(
+          ErrorCode.TransportDisconnected,
+          `link lost: ${link.description}${reason ? ` (${reason.message})` : ''}`,
+        ),
+      );
+    });
+  }
+
+  observe(observer: FrameObserver): void {
+    this.observers.push(observer);
+  }
+
+  get closed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  get window(): number {
+    return this.negotiated?.window ?? 1;
+  }
+
+  async hello(): Promise<Negotiated> {
+    const offerEnc: PayloadEncoding[] = this.link.eightBitClean ? ['8bit', 'b64'] : ['b64'];
+    const reply = (await this.request(
+      'HELLO',
+      {
+        proto: PROTOCOL_VERSION,
+        agent: this.options.agent,
+        maxLine: this.options.maxLine,
+        window: this.options.window,
+        enc: offerEnc,
+        z: this.options.compression,
+      },
+      { timeoutMs: this.options.helloTimeoutMs },
+    )) as HelloReply;
+    const problems: string[] = [];
+    if (reply.proto.split('.')[0] !== PROTOCOL_VERSION.split('.')[0])
+      problems.push(`protocol ${reply.proto}`);
+    if (reply.maxLine > this.options.maxLine) problems.push(`maxLine ${reply.maxLine} above our offer`);
+    if (reply.window > this.options.window) problems.push(`window ${reply.window} above our offer`);
+    if (!offerEnc.includes(reply.enc)) problems.push(`encoding ${reply.enc} was not offered`);
+    if (!this.options.compression.includes(reply.z)) problems.push(`compression ${reply.z} was not offered`);
+    if (problems.length > 0) {
+      throw new PosdecomError(
+        ErrorCode.SessionProtocolVersion,
+        `terminal answered HELLO with ${problems.join(', ')}`,
+      );
+    }
+    this.negotiated = {
+      session: reply.session,
+      maxLine: reply.maxLine,
+      window: reply.window,
+      enc: reply.enc,
+      z: reply.z,
+      caps: reply.caps,
+    };
+    this.framer.setMaxLine(reply.maxLine);
+    return this.negotiated;
+  }
+
+  /** Sends a request and resolves with its validated reply; terminal refusals reject. */
+  async request<T extends MessageType>(
+    type: T,
+    header: Catalogue[T]['req'],
+    options: RequestOptions = {},
+  ): Promise<Reply<T>> {
+    for (let busy = 0; ; busy++) {
+      const frame = await this.exchange(type, header as Record<string, unknown>, options);
+      const h = frame.header;
+      if (h.ok === true) {
+        const problem = replyShapes[type](h, '');
+        if (problem) {
+          throw new PosdecomError(
+            ErrorCode.SessionMalformed,
+            `malformed ${type} reply from the terminal: ${problem}`,
+            {
+              type,
+            },
+          );
+        }
+        const reply = h as unknown as Reply<T>;
+        if (frame.data) reply.data = frame.data;
+        return reply;
+      }
+      if (h.ok !== false || errorShape(h, '')) {
+        throw new PosdecomError(ErrorCode.SessionMalformed, `malformed ${type} reply from the terminal`, {
+          type,
+        });
+      }
+      const err = h as unknown as ErrorReply;
+      if (err.code === 'BUSY' && busy < this.options.maxBusyRetries) {
+        // A new seq: the terminal's duplicate suppression would replay BUSY for the old one.
+        await delay(Math.min(err.retryAfterMs ?? 100, 5000));
+        continue;
+      }
+      throw refusal(type, err);
+    }
+  }
+
+  private async exchange(
+    type: string,
+    header: Record<string, unknown>,
+    options: RequestOptions,
+  ): Promise<Frame> {
+    if (this.failure) throw this.failure;
+    await this.acquireSlot();
+    if (this.failure) {
+      this.releaseSlot();
+      throw this.failure;
+    }
+    const seq = this.takeSeq();
+    const bytes = encodeFrame({ seq, kind: 'Q', type, header }, true);
+    return new Promise<Frame>((resolve, reject) => {
+      const p: Pending = {
+        seq,
+        type,
+        bytes,
+        attempts: 0,
+        timeoutMs: options.timeoutMs ?? this.options.requestTimeoutMs,
+        expectBytes: options.expectReplyBytes ?? 512,
+        timer: undefined,
+        resolve: (f) => {
+          this.settle(p);
+          resolve(f);
+        },
+        reject: (e) => {
+          this.settle(p);
+          reject(e);
+        },
+      };
+      // Register the expectation before the bytes leave, so a fast reply is never "unexpected".
+      this.pending.set(seq, p);
+      this.transmit(p);
+    });
+  }
+
+  private settle(p: Pending): void {
+    if (p.timer) clearTimeout(p.timer);
+    if (this.pending.get(p.seq) === p) {
+      this.pending.delete(p.seq);
+      this.releaseSlot();
+    }
+  }
+
+  private transmit(p: Pending): void {
+    p.attempts++;
+    if (p.timer) clearTimeout(p.timer);
+    // Replies come in order, so this one waits behind the replies still owed before it.
+    let owedBytes = p.expectBytes;
+    for (const other of this.pending.values()) if (other.seq !== p.seq) owedBytes += other.expectBytes;
+    const transmissionMs = (owedBytes / this.link.byteRate) * 1000 * 1.5;
+    p.timer = setTimeout(() => this.onTimeout(p), p.timeoutMs + transmissionMs);
+    this.counters.framesOut++;
+    for (const o of this.observers) o('out', p.bytes, undefined);
+    this.link.write(p.bytes).catch((err: unknown) => {
+      this.fail(
+        err instanceof PosdecomError
+          ? err
+          : new PosdecomError(ErrorCode.TransportWriteFailed, `write failed: ${(err as Error).message}`),
+      );
+    });
+  }
+
+  private onTimeout(p: Pending): void {
+    if (this.pending.get(p.seq) !== p) return;
+    if (p.attempts > this.options.retries) {
+      p.reject(
+        new PosdecomError(
+          ErrorCode.SessionTerminalSilent,
+          `terminal silent: no valid answer to ${p.type} after ${p.attempts} attempts`,
+          { type: p.type },
+        ),
+      );
+      return;
+    }
+    this.counters.retransmits++;
+    this.transmit(p);
+  }
+
+  private onFramerEvent(e: FramerEvent): void {
+    if (e.type === 'discarded') {
+      if (e.reason !== 'empty') this.noteBad(e.reason, undefined);
+      return;
+    }
+    const result = decodeFrame(e.line);
+    if (!result.ok) {
+      this.noteBad(result.reason, e.line);
+      return;
+    }
+    const frame = result.frame;
+    this.counters.framesIn++;
+    for (const o of this.observers) o('in', e.line, frame);
+    if (frame.kind === 'E') {
+      this.consecutiveBad = 0;
+      this.onEvent(frame);
+      return;
+    }
+    const p = this.pending.get(frame.seq);
+    if (frame.kind === 'X') {
+      this.consecutiveBad = 0;
+      // The terminal could not read our request: resend it now rather than at its timeout.
+      if (p && p.attempts <= this.options.retries) {
+        this.counters.retransmits++;
+        this.transmit(p);
+      }
+      return;
+    }
+    if (frame.kind !== 'R' || !p || p.type !== frame.type) {
+      this.noteBad('unexpected', e.line);
+      return;
+    }
+    this.consecutiveBad = 0;
+    p.resolve(frame);
+  }
+
+  private noteBad(reason: string, line: Buffer | undefined): void {
+    this.counters.discarded[reason] = (this.counters.discarded[reason] ?? 0) + 1;
+    this.emit('discard', reason, line?.length ?? 0);
+    if (++this.consecutiveBad > this.options.maxConsecutiveBad) {
+      this.fail(
+        new PosdecomError(
+          ErrorCode.SessionHostile,
+          `the terminal sent ${this.consecutiveBad} invalid frames in a row (last: ${reason}); stopping`,
+        ),
+      );
+    }
+  }
+
+  private onEvent(frame: Frame): void {
+    const now = Date.now();
+    if (now - this.eventWindowStart >= 1000) {
+      this.eventWindowStart = now;
+      this.eventsInWindow = 0;
+    }
+    // A flood of events must not cost the agent more than a bounded amount of work.
+    if (++this.eventsInWindow > this.options.eventsPerSecond) {
+      this.counters.eventsDropped++;
+      return;
+    }
+    this.emit('event', frame.type, frame.header);
+  }
+
+  private takeSeq(): number {
+    let seq = this.nextSeq;
+    while (this.pending.has(seq)) seq = seq >= 0xffff ? 1 : seq + 1;
+    this.nextSeq = seq >= 0xffff ? 1 : seq + 1;
+    return seq;
+  }
+
+  /** Slots taken by requests in flight or about to be sent. */
+  private reserved = 0;
+
+  private acquireSlot(): Promise<void> {
+    if (this.reserved < this.window) {
+      this.reserved++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) =>
+      this.slotWaiters.push(() => {
+        this.reserved++;
+        resolve();
+      }),
+    );
+  }
+
+  private releaseSlot(): void {
+    this.reserved = Math.max(0, this.reserved - 1);
+    while (this.slotWaiters.length > 0 && this.reserved < this.window) this.slotWaiters.shift()!();
+  }
+
+  private fail(err: PosdecomError): void {
+    if (this.failure) return;
+    this.failure = err;
+    for (const p of [...this.pending.values()]) p.reject(err);
+    while (this.slotWaiters.length > 0) this.slotWaiters.shift()!();
+    this.emit('failed', err);
+  }
+
+  async close(): Promise<void> {
+    this.fail(new PosdecomError(ErrorCode.SessionClosed, 'session closed'));
+    await this.link.close();
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function refusal(type: string, err: ErrorReply): PosdecomError {
+  const context = { type, code: err.code, attemptsLeft: err.attemptsLeft, reasons: err.reasons };
+  const text = `terminal refused ${type}: ${err.code}${err.message ? ` (${err.message})` : ''}`;
+  if (err.code === 'AUTH_FAILED') return new PosdecomError(ErrorCode.TerminalAuthFailed, text, context);
+  if (err.code === 'AUTH_LOCKED') return new PosdecomError(ErrorCode.TerminalAuthLocked, text, context);
+  if (err.code === 'PROTO_VERSION') return new PosdecomError(ErrorCode.SessionProtocolVersion, text, context);
+  if (err.code === 'UNSUPPORTED' || err.code === 'UNKNOWN_TYPE') {
+    return new PosdecomError(ErrorCode.TerminalUnsupported, text, context);
+  }
+  return new PosdecomError(ErrorCode.TerminalRefused, text, context);
+}

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalBytes } from '../wipe/canonical-json.js';
+import { buildCertificate, technicianFromCertificate } from '../wipe/certificate.js';
+import { CERTIFICATE_FILES, writeCertificateFiles } from '../wipe/certificate-files.js';
+import type { WipeCertificate } from '../wipe/certificate-model.js';
+import { renderCertificatePdf } from '../wipe/certificate-pdf.js';
+import { pdfText, shortEvidence } from '../wipe/certificate-pdf-steps.js';
+import { sampleCertificateInput } from '../wipe/certificate-sample.js';
+import { createOrganisationPki, type OrganisationPki } from '../wipe/pki.js';
+import { loadSigner, type Signer } from '../wipe/sign.js';
+import { verifyCertificate } from '../wipe/verify.js';
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+let dir: string;
+let pki: OrganisationPki;
+let signer: Signer;
+let certificate: WipeCertificate;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cert-files-'));
+  pki = await createOrganisationPki(join(dir, 'pki'), {
+    passphrase: 'files test',
+    technicianName: 'Jane Doe',
+    technicianEmail: 'jane@example.com',
+    org: 'Example Retail',
+    iterations: 1000,
+  });
+  signer = await loadSigner(join(dir, 'pki'), 'files test');
+  certificate = buildCertificate(sampleCertificateInput(technicianFromCertificate(signer.certPem)));
+});
+afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+describe('writeCertificateFiles', () => {
+  it('writes certificate.json (canonical), certificate.p7s and certificate.pdf and returns their digests', async () => {
+    const out = join(dir, 'job');
+    const files = await writeCertificateFiles(out, certificate, signer);
+    expect((await readdir(out)).sort()).toEqual([
+      CERTIFICATE_FILES.json,
+      CERTIFICATE_FILES.signature,
+      CERTIFICATE_FILES.pdf,
+    ]);
+    const json = await readFile(files.json.path);
+    const p7s = await readFile(files.signature.path);
+    const pdf = await readFile(files.pdf.path);
+    expect(json.equals(canonicalBytes(certificate))).toBe(true);
+    expect([sha256(json), sha256(p7s), sha256(pdf)]).toEqual([
+      files.json.sha256,
+      files.signature.sha256,
+      files.pdf.sha256,
+    ]);
+    const report = await verifyCertificate(json, p7s, pki.caCertPem);
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+  });
+
+  it('replaces an earlier set in place and leaves no temporary files', async () => {
+    const out = join(dir, 'again');
+    await writeCertificateFiles(out, certificate, signer);
+    const second = await writeCertificateFiles(out, certificate, signer);
+    expect(await readdir(out)).toHaveLength(3);
+    expect(sha256(await readFile(second.signature.path))).toBe(second.signature.sha256);
+  });
+
+  it('refuses a certificate that does not match the schema before writing anything', async () => {
+    const out = join(dir, 'invalid');
+    const bad = { ...certificate, overall: { result: 'GREAT', reasons: [] } } as unknown as WipeCertificate;
+    await expect(writeCertificateFiles(out, bad, signer)).rejects.toThrow(/schema/);
+    await expect(readdir(out)).rejects.toThrow();
+  });
+});
+
+describe('the PDF', () => {
+  it('is a PDF with an embedded QR image and only the built-in fonts', async () => {
+    const pdf = (await renderCertificatePdf(certificate, 'ab'.repeat(32))).toString('latin1');
+    expect(pdf.startsWith('%PDF-')).toBe(true);
+    expect(pdf.trimEnd().endsWith('%%EOF')).toBe(true);
+    expect(pdf).toMatch(/\/Subtype \/Image/);
+    expect(pdf).toMatch(/\/BaseFont \/Helvetica-Bold/);
+    expect(pdf).not.toMatch(/\/FontFile/);
+    expect(pdf.match(/\/Type \/Page\b/g)?.length ?? 0).toBeGreaterThanOrEqual(1);
+  });
+
+  it('renders a failed certificate with many reasons', async () => {
+    const input = sampleCertificateInput(technicianFromCertificate(signer.certPem));
+    for (const s of input.steps) s.result = 'FAIL';
+    const failed = buildCertificate(input);
+    expect(failed.overall.reasons.length).toBeGreaterThan(8);
+    const pdf = await renderCertificatePdf(failed, 'cd'.repeat(32));
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+  });
+
+  it('reduces text to what the standard fonts can show', () => {
+    expect(pdfText('Jürgen Müller – 10 €')).toBe('Jürgen Müller – 10 €');
+    expect(pdfText('Łódź ✓ 漢')).toBe('?ód? ? ?');
+  });
+
+  it('summarises evidence briefly', () => {
+    expect(
+      shortEvidence({ method: 'overwrite3', passes: 3, kcv: ['A1', null], totals: [{ c: 'EUR', m: 1 }] }),
+    ).toBe('method=overwrite3; passes=3; kcv=[A1,null]; totals=[1 items]');
+    expect(shortEvidence({})).toBe('(no evidence)');
+    expect(shortEvidence({ sha256: 'ab'.repeat(32) })).toBe('sha256=abababababab…');
+  });
+});

@@ -1,0 +1,275 @@
+import { createHmac } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { encodeFrame } from '../protocol/frame.js';
+import { authMessage } from '../protocol/messages.js';
+import { createLinkPair, SimulatedTerminal, type SimOptions } from '../protocol/terminal/index.js';
+import { RawClient } from '../protocol/terminal/raw-client.js';
+
+const open: SimulatedTerminal[] = [];
+afterEach(async () => {
+  for (const t of open.splice(0)) await t.close();
+});
+
+async function terminal(options: Partial<SimOptions> = {}): Promise<SimulatedTerminal> {
+  const t = await SimulatedTerminal.create({ model: 'countertop', seed: 11, ...options });
+  open.push(t);
+  return t;
+}
+
+function connect(t: SimulatedTerminal): RawClient {
+  const [ours, theirs] = createLinkPair();
+  t.attach(theirs);
+  return new RawClient(ours);
+}
+
+function mac(code: string, serial: string, nonce: string, session: string): string {
+  return createHmac('sha256', code)
+    .update(authMessage(serial, nonce, session))
+    .digest('hex');
+}
+
+describe('simulated terminal: HELLO and session rules', () => {
+  it('answers NO_SESSION to anything before HELLO', async () => {
+    const c = connect(await terminal());
+    expect(await c.request('IDENTIFY')).toMatchObject({ ok: false, code: 'NO_SESSION' });
+    expect(await c.request('ERASE', { op: 'x', store: 'journal', method: 'crypto' })).toMatchObject({
+      code: 'NO_SESSION',
+    });
+  });
+
+  it('negotiates the smaller line and window and the first encoding and compression it supports', async () => {
+    const c = connect(await terminal());
+    const reply = await c.hello({
+      maxLine: 200_000,
+      window: 64,
+      enc: ['7bit', 'b64', '8bit'],
+      z: ['zstd', 'none', 'deflate'],
+    });
+    expect(reply).toMatchObject({
+      ok: true,
+      proto: '1.0',
+      maxLine: 65536,
+      window: 16,
+      enc: 'b64',
+      z: 'none',
+    });
+    expect(reply.session).toMatch(/^[0-9a-f]{16}$/);
+    expect(reply.caps).toEqual({
+      channels: ['contact', 'magstripe', 'nfc', 'qr'],
+      links: ['ethernet'],
+      stores: ['journal', 'batch', 'saf', 'settlements', 'logs', 'config'],
+      erase: ['crypto', 'overwrite3', 'overwrite1'],
+      keySlots: 5,
+      battery: false,
+    });
+    const small = await c.hello({ maxLine: 100, window: 2 });
+    expect(small).toMatchObject({ maxLine: 4096, window: 2, enc: '8bit', z: 'deflate' });
+  });
+
+  it('reports the capabilities of each model', async () => {
+    const mobile = await connect(await terminal({ model: 'mobile' })).hello();
+    expect(mobile.caps).toMatchObject({
+      channels: ['contact', 'nfc', 'qr'],
+      links: ['wifi', 'cellular'],
+      battery: true,
+    });
+    const reader = await connect(await terminal({ model: 'unattended' })).hello();
+    expect(reader.caps).toMatchObject({
+      channels: ['nfc'],
+      links: ['ethernet'],
+      erase: ['overwrite3', 'overwrite1'],
+    });
+  });
+
+  it('refuses another major version and lists what it speaks', async () => {
+    const c = connect(await terminal());
+    expect(await c.hello({ proto: '2.0' })).toMatchObject({
+      ok: false,
+      code: 'PROTO_VERSION',
+      supported: ['1.0'],
+    });
+    expect(await c.hello({ proto: '1.7' })).toMatchObject({ ok: true, proto: '1.0' });
+  });
+
+  it('refuses wrong field types with BAD_REQUEST and unknown types with UNKNOWN_TYPE', async () => {
+    const c = connect(await terminal());
+    expect(await c.hello({ maxLine: '65536' })).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
+    expect(await c.hello({ enc: ['base85'] })).toMatchObject({ ok: false, code: 'UNSUPPORTED' });
+    await c.hello();
+    expect(await c.request('REBOOT')).toMatchObject({ ok: false, code: 'UNKNOWN_TYPE' });
+    expect(await c.request('READ', { store: 'journal', offset: '0', length: 10 })).toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+  });
+
+  it('reports a corrupt frame with X BADFRAME naming its seq, and keeps going', async () => {
+    const c = connect(await terminal());
+    await c.hello();
+    const bytes = c.encode('PING', {}, 0x0042);
+    bytes[8]! ^= 0x01;
+    c.send(bytes);
+    const report = await c.waitFor((f) => f.kind === 'X');
+    expect(report).toMatchObject({ seq: 0x42, type: 'BADFRAME', header: { reason: 'crc' } });
+    expect(await c.request('PING')).toEqual({ ok: true });
+  });
+
+  it('holds lines to 1024 bytes before HELLO and to maxLine after', async () => {
+    const t = await terminal();
+    const c = connect(t);
+    const big = c.encode('PING', { pad: 'x'.repeat(1500) });
+    c.send(big);
+    expect(await c.waitFor((f) => f.kind === 'X')).toMatchObject({ seq: 0, header: { reason: 'overlong' } });
+    await c.hello({ maxLine: 4096 });
+    expect(await c.request('PING', { pad: 'x'.repeat(1500) })).toEqual({ ok: true });
+    c.send(c.encode('PING', { pad: 'x'.repeat(5000) }));
+    expect(await c.waitFor((f) => f.kind === 'X')).toMatchObject({ header: { reason: 'overlong' } });
+    expect(t.stats().badFrames).toBe(2);
+  });
+
+  it('survives a flood of garbage, reporting a bounded number of bad frames', async () => {
+    const t = await terminal();
+    const c = connect(t);
+    for (let i = 0; i < 50; i++) {
+      const junk = randomBytes(4096);
+      junk[100] = 0x0a;
+      c.send(junk);
+    }
+    c.send(Buffer.from('\n'));
+    expect(await c.hello()).toMatchObject({ ok: true });
+    expect(t.stats().badFrames).toBeGreaterThan(50);
+    expect(c.inbox.filter((f) => f.kind === 'X').length).toBeLessThanOrEqual(t.stats().badFrames);
+  });
+
+  it('drops a frame that is not a request without answering it', async () => {
+    const t = await terminal();
+    const c = connect(t);
+    await c.hello();
+    c.send(encodeFrame({ seq: 5, kind: 'R', type: 'PING', header: { ok: true } }));
+    expect(await c.request('PING')).toEqual({ ok: true });
+    expect(c.inbox).toEqual([]);
+    expect(t.stats()).toMatchObject({ badFrames: 1, executed: { HELLO: 1, PING: 1 } });
+  });
+});
+
+describe('simulated terminal: authorization', () => {
+  it('requires AUTH for state-changing and destructive requests, not for reads', async () => {
+    const c = connect(await terminal());
+    await c.hello();
+    for (const [type, header] of [
+      ['CHANNEL', { channel: 'nfc', enabled: false }],
+      ['NETWORK', { link: 'ethernet', up: false }],
+      ['SETTLE', { op: 'a' }],
+      ['ERASE', { op: 'b', store: 'journal', method: 'crypto' }],
+      ['ZEROIZE', { op: 'c' }],
+      ['UNBIND', { op: 'd' }],
+      ['FINALIZE', { op: 'e' }],
+    ] as const) {
+      expect(await c.request(type, header), type).toMatchObject({ ok: false, code: 'AUTH_REQUIRED' });
+    }
+    expect(await c.request('KEYS')).toMatchObject({ ok: true });
+    expect(await c.request('STATUS')).toMatchObject({ ok: true, authorized: false });
+  });
+
+  it('authorizes a session that proves the authority code', async () => {
+    const t = await terminal();
+    const c = connect(t);
+    const { session } = await c.hello();
+    expect(await c.authenticate(t.authorityCode, t.identity.serial, String(session))).toMatchObject({
+      ok: true,
+    });
+    expect(await c.request('STATUS')).toMatchObject({ authorized: true });
+    expect(await c.request('CHANNEL', { channel: 'nfc', enabled: false })).toEqual({
+      ok: true,
+      channel: 'nfc',
+      enabled: false,
+    });
+    // A new HELLO is a new session: authorization does not carry over.
+    await c.hello();
+    expect(await c.request('CHANNEL', { channel: 'qr', enabled: false })).toMatchObject({
+      code: 'AUTH_REQUIRED',
+    });
+  });
+
+  it('consumes a nonce with its first AUTH, so a recorded exchange cannot be replayed', async () => {
+    const t = await terminal();
+    const c = connect(t);
+    const { session } = await c.hello();
+    const { nonce } = await c.request('AUTH_BEGIN');
+    const good = mac(t.authorityCode, t.identity.serial, String(nonce), String(session));
+    expect(await c.request('AUTH', { nonce, mac: good })).toMatchObject({ ok: true });
+    expect(await c.request('AUTH', { nonce, mac: good })).toMatchObject({
+      ok: false,
+      code: 'AUTH_FAILED',
+      attemptsLeft: 2,
+    });
+  });
+
+  it('refuses a nonce older than 60 s', async () => {
+    const t = await terminal();
+    const c = connect(t);
+    const { session } = await c.hello();
+    const { nonce } = await c.request('AUTH_BEGIN');
+    const now = performance.now.bind(performance);
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now() + 61_000);
+    try {
+      const good = mac(t.authorityCode, t.identity.serial, String(nonce), String(session));
+      expect(await c.request('AUTH', { nonce, mac: good })).toMatchObject({
+        code: 'AUTH_FAILED',
+        message: 'expired nonce',
+      });
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it('binds the MAC to the session: one computed for another session fails', async () => {
+    const t = await terminal();
+    const c = connect(t);
+    await c.hello();
+    const { nonce } = await c.request('AUTH_BEGIN');
+    const forOther = mac(t.authorityCode, t.identity.serial, String(nonce), '0123456789abcdef');
+    expect(await c.request('AUTH', { nonce, mac: forOther })).toMatchObject({ code: 'AUTH_FAILED' });
+  });
+
+  it('locks after three failures, across reconnects and restarts, until the lockout ends', async () => {
+    const statePath = join(mkdtempSync(join(tmpdir(), 'posdecom-sim-')), 'state.json');
+    const t = await terminal({ statePath, authLockoutMs: 400 });
+    const c = connect(t);
+    const { session } = await c.hello();
+    expect(await c.authenticate('WRONG-CODE', t.identity.serial, String(session))).toMatchObject({
+      attemptsLeft: 2,
+    });
+    expect(await c.authenticate('WRONG-CODE', t.identity.serial, String(session))).toMatchObject({
+      attemptsLeft: 1,
+    });
+    expect(await c.authenticate('WRONG-CODE', t.identity.serial, String(session))).toMatchObject({
+      code: 'AUTH_FAILED',
+      attemptsLeft: 0,
+    });
+    expect(await c.request('AUTH_BEGIN')).toMatchObject({ ok: false, code: 'AUTH_LOCKED' });
+
+    const again = connect(t);
+    const second = await again.hello();
+    expect(
+      await again.authenticate(t.authorityCode, t.identity.serial, String(second.session)),
+    ).toMatchObject({
+      code: 'AUTH_LOCKED',
+    });
+    await t.close();
+
+    const restarted = await terminal({ statePath, authLockoutMs: 400 });
+    const third = connect(restarted);
+    const { session: s3 } = await third.hello();
+    const locked = await third.request('AUTH_BEGIN');
+    expect(locked).toMatchObject({ code: 'AUTH_LOCKED' });
+    expect(Number(locked.retryAfterMs)).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, Number(locked.retryAfterMs) + 20));
+    expect(
+      await third.authenticate(restarted.authorityCode, restarted.identity.serial, String(s3)),
+    ).toMatchObject({ ok: true });
+  });
+});

@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ErrorCode, PosdecomError } from '../protocol/errors.js';
+import type { StoreInfo } from '../protocol/messages.js';
+import { createEncryptedFileWriter, type Recipient } from './cms-encrypt.js';
+import { FingerprintAccumulator } from './fingerprints.js';
+import { backupFileName } from './safe-name.js';
+
+/**
+ * Backs up one store: terminal bytes stream through a SHA-256, the block fingerprints and the
+ * CMS encryptor to a temporary file; only when the digest of what arrived equals the digest the
+ * terminal reported is the file renamed into place. A mismatch leaves no file behind.
+ *
+ *   terminal READs -> sink -> sha256 + fingerprints + encrypt -> .partial -> fsync -> rename
+ */
+export interface StoreBackupResult {
+  name: string;
+  file: string;
+  kind: string;
+  size: number;
+  records: number;
+  cardData: boolean;
+  terminalSha256: string;
+  receivedSha256: string;
+  ciphertextSha256: string;
+  status: 'ok' | 'failed';
+  error?: string;
+  startedAt: string;
+  finishedAt: string;
+  /** Path of the block fingerprints, kept for erase verification. */
+  fingerprintsPath: string;
+}
+
+/** Reads [from, size) of a store in order; may reconnect underneath and continue from the sink's offset. */
+export type StoreReader = (
+  store: string,
+  from: number,
+  size: number,
+  sink: (offset: number, bytes: Buffer) => Promise<void>,
+) => Promise<number>;
+
+export interface BackupStoreOptions {
+  backupDir: string;
+  workDir: string;
+  index: number;
+  recipient: Recipient;
+  read: StoreReader;
+  onProgress?: (received: number, size: number) => void;
+}
+
+export async function backupStore(info: StoreInfo, o: BackupStoreOptions): Promise<StoreBackupResult> {
+  const startedAt = new Date().toISOString();
+  const file = backupFileName(o.index, info.name);
+  const fingerprintsPath = join(o.workDir, `${file}.fp`);
+  const writer = await createEncryptedFileWriter(join(o.backupDir, file), o.recipient);
+  const hash = createHash('sha256');
+  const prints = new FingerprintAccumulator();
+  let received = 0;
+  const base = {
+    name: info.name,
+    file,
+    kind: info.kind,
+    size: info.size,
+    records: info.records,
+    cardData: info.cardData,
+    terminalSha256: info.sha256,
+    startedAt,
+    fingerprintsPath,
+  };
+  try {
+    const reached = await o.read(info.name, 0, info.size, async (offset, bytes) => {
+      if (offset !== received) {
+        throw new PosdecomError(ErrorCode.BackupFailed, `backup of ${info.name}: bytes arrived out of order`);
+      }
+      received += bytes.length;
+      hash.update(bytes);
+      prints.push(bytes);
+      await writer.write(bytes);
+      o.onProgress?.(received, info.size);
+    });
+    if (reached !== info.size || received !== info.size) {
+      throw new PosdecomError(
+        ErrorCode.BackupFailed,
+        `backup of ${info.name} ended at ${received} of ${info.size} bytes`,
+      );
+    }
+    const receivedSha256 = hash.digest('hex');
+    if (receivedSha256 !== info.sha256) {
+      await writer.abort();
+      return {
+        ...base,
+        receivedSha256,
+        ciphertextSha256: '',
+        status: 'failed',
+        error: `digest mismatch: the terminal reported ${info.sha256}, the bytes received hash to ${receivedSha256}`,
+        finishedAt: new Date().toISOString(),
+      };
+    }
+    await writeFile(fingerprintsPath, prints.finish(), { mode: 0o600 });
+    const done = await writer.finish();
+    return {
+      ...base,
+      receivedSha256,
+      ciphertextSha256: done.ciphertextSha256,
+      status: 'ok',
+      finishedAt: new Date().toISOString(),
+    };
+  } catch (err) {
+    await writer.abort().catch(() => undefined);
+    throw err;
+  }
+}
