@@ -5,6 +5,8 @@ import type { CliCommand } from './command.js';
 import { commands } from './commands/index.js';
 import { TOOL_VERSION } from './version.js';
 
+class UsageStop extends Error {}
+
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.Success;
   let usageError: string | undefined;
@@ -18,8 +20,10 @@ export async function main(argv: string[]): Promise<number> {
     .help()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((msg, err) => {
-      if (err) throw err;
-      usageError = msg;
+      // Throwing stops yargs before any handler runs; recording alone would let it go on.
+      if (err instanceof Error && !msg) throw err;
+      usageError = msg ?? String(err);
+      throw new UsageStop();
     });
   for (const cmd of commands as CliCommand[]) {
     parser.command({
@@ -34,6 +38,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await parser.parseAsync();
   } catch (err) {
+    if (err instanceof UsageStop || usageError !== undefined) {
+      process.stderr.write(`posdecom: ${usageError ?? 'bad arguments'}\n`);
+      return ExitCode.Usage;
+    }
     process.stderr.write(`posdecom: ${describeError(err)}\n`);
     return exitCodeFor(err);
   }

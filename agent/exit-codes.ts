@@ -22,7 +22,12 @@ export function exitCodeFor(error: unknown): ExitCode {
   if (c === ErrorCode.TerminalAuthFailed || c === ErrorCode.TerminalAuthLocked) return ExitCode.AuthRefused;
   if (c === ErrorCode.WorkflowInterrupted) return ExitCode.Interrupted;
   if (c === ErrorCode.WorkflowEraseFailed) return ExitCode.EraseFailed;
-  if (c >= 100 && c < 200) return ExitCode.Transport;
+  // A key that will not open (wrong passphrase, wrong file) is the user's input, not a verification.
+  if (c === ErrorCode.KeyUnusable) return ExitCode.Usage;
+  // A silent terminal is, to the technician, a link problem first: cable, port or power.
+  if ((c >= 100 && c < 200) || c === ErrorCode.SessionTerminalSilent || c === ErrorCode.SessionTimeout) {
+    return ExitCode.Transport;
+  }
   if (c >= 200 && c < 500) return ExitCode.Protocol;
   if (c >= 500 && c < 600) return ExitCode.Precondition;
   if (c >= 600 && c < 700) return ExitCode.BackupFailed;

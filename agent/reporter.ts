@@ -7,6 +7,8 @@ export interface Reporter {
   step(text: string): void;
   info(text: string): void;
   warn(text: string): void;
+  /** The one-line reason a job ended badly: always on stderr, whatever stream the rest uses. */
+  error(text: string): void;
   progress(label: string, done: number, total: number): void;
   endProgress(): void;
   /** Free text meant for the human (plans, tables). */
@@ -19,6 +21,7 @@ export interface ReporterOptions {
   quiet?: boolean;
   /** Prefix for every line, e.g. the terminal's serial when several run at once. */
   prefix?: string;
+  errorStream?: NodeJS.WritableStream;
 }
 
 function stamp(): string {
@@ -56,6 +59,13 @@ export function createReporter(o: ReporterOptions): Reporter {
     info: (text) => line('   ', text),
     warn: (text) => line('!! ', text),
     print: (text) => write(text.endsWith('\n') ? text : text + '\n'),
+    error: (text) => {
+      if (barShown) {
+        o.stream.write('\n');
+        barShown = false;
+      }
+      (o.errorStream ?? process.stderr).write(`posdecom: ${prefix}${text}\n`);
+    },
     progress(label, done, total) {
       if (o.quiet) return;
       if (o.tty) {

@@ -33,6 +33,11 @@ export class Framer {
     return this.held;
   }
 
+  /** Bytes dropped so far from a line that has not ended yet (0 when not dropping). */
+  get discardingBytes(): number {
+    return Math.max(0, this.dropping);
+  }
+
   push(chunk: Buffer): void {
     let start = 0;
     while (start < chunk.length) {

@@ -39,8 +39,14 @@ export class LineProtocolDriver implements TerminalDriver {
     session.on('discard', (reason: string) => this.events.discard?.(reason));
   }
 
-  static async connect(link: Link, options: Partial<SessionOptions> = {}): Promise<LineProtocolDriver> {
+  /** `onSession` sees the session before HELLO, e.g. to record every frame of it. */
+  static async connect(
+    link: Link,
+    options: Partial<SessionOptions> = {},
+    onSession?: (session: Session) => void,
+  ): Promise<LineProtocolDriver> {
     const session = new Session(link, options);
+    onSession?.(session);
     try {
       const n = await session.hello();
       const caps: DriverCapabilities = {
@@ -61,6 +67,11 @@ export class LineProtocolDriver implements TerminalDriver {
       await session.close().catch(() => undefined);
       throw err;
     }
+  }
+
+  /** Settling talks to a host and STORES hashes every store: allow them ten ordinary timeouts. */
+  private slowTimeout(): number {
+    return this.session.options.requestTimeoutMs * 10;
   }
 
   on(events: DriverEvents): void {
@@ -107,7 +118,7 @@ export class LineProtocolDriver implements TerminalDriver {
   }
 
   async settle(op: string): Promise<SettleResult> {
-    const r = await this.session.request('SETTLE', { op }, { timeoutMs: 30_000 });
+    const r = await this.session.request('SETTLE', { op }, { timeoutMs: this.slowTimeout() });
     return { batchId: r.batchId, count: r.count, totals: r.totals };
   }
 
@@ -119,7 +130,7 @@ export class LineProtocolDriver implements TerminalDriver {
   }
 
   async listStores(): Promise<StoreInfo[]> {
-    const r = await this.session.request('STORES', {}, { timeoutMs: 30_000 });
+    const r = await this.session.request('STORES', {}, { timeoutMs: this.slowTimeout() });
     const names = new Set<string>();
     for (const s of r.stores) {
       if (names.has(s.name))
@@ -165,7 +176,7 @@ export class LineProtocolDriver implements TerminalDriver {
   }
 
   async terminalVerifyErase(store: string): Promise<{ verified: boolean; method: string; pattern: string }> {
-    const r = await this.session.request('VERIFY_ERASE', { store }, { timeoutMs: 30_000 });
+    const r = await this.session.request('VERIFY_ERASE', { store }, { timeoutMs: this.slowTimeout() });
     if (r.store !== store)
       throw new PosdecomError(ErrorCode.SessionHostile, `VERIFY_ERASE reply names ${r.store}`);
     return { verified: r.verified, method: r.method, pattern: r.pattern };

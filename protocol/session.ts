@@ -77,6 +77,13 @@ interface Pending {
   type: string;
   bytes: Buffer;
   attempts: number;
+  /** Position of the latest transmission among all of ours; replies arrive in this order. */
+  order: number;
+  /** Session discard counts and protocol violations when the request was first sent. */
+  discardedAtStart: Record<string, number>;
+  violationsAtStart: number;
+  /** X BADFRAME reports naming this request: the terminal could not read it. */
+  unreadable: number;
   timeoutMs: number;
   expectBytes: number;
   timer: NodeJS.Timeout | undefined;
@@ -103,10 +110,13 @@ export class Session extends EventEmitter {
     eventsDropped: 0,
   };
   private nextSeq = 1;
+  private sendOrder = 0;
   private readonly pending = new Map<number, Pending>();
   private readonly slotWaiters: (() => void)[] = [];
   private readonly framer: Framer;
   private consecutiveBad = 0;
+  /** Frames that passed the CRC check yet broke the protocol: proof the link works and the terminal misbehaves. */
+  private violations = 0;
   private failure: PosdecomError | undefined;
   private eventWindowStart = 0;
   private eventsInWindow = 0;
@@ -117,7 +127,10 @@ export class Session extends EventEmitter {
     options: Partial<SessionOptions> = {},
   ) {
     super();
-    this.options = { ...DEFAULT_SESSION_OPTIONS, ...options };
+    // About a second of line time per frame: long enough for little overhead, short enough that
+    // a frame lost to line noise costs little to resend.
+    const lineForRate = 2 ** Math.ceil(Math.log2(Math.max(4096, Math.min(65536, link.byteRate))));
+    this.options = { ...DEFAULT_SESSION_OPTIONS, maxLine: lineForRate, ...options };
     this.framer = new Framer((e) => this.onFramerEvent(e), DEFAULT_MAX_LINE);
     link.onData((bytes) => this.framer.push(bytes));
     link.onClose((reason) => {
@@ -160,7 +173,9 @@ export class Session extends EventEmitter {
     const problems: string[] = [];
     if (reply.proto.split('.')[0] !== PROTOCOL_VERSION.split('.')[0])
       problems.push(`protocol ${reply.proto}`);
-    if (reply.maxLine > this.options.maxLine) problems.push(`maxLine ${reply.maxLine} above our offer`);
+    // SPEC.md s.2.2: never below 4096, whatever we offered.
+    if (reply.maxLine > Math.max(this.options.maxLine, 4096))
+      problems.push(`maxLine ${reply.maxLine} above our offer`);
     if (reply.window > this.options.window) problems.push(`window ${reply.window} above our offer`);
     if (!offerEnc.includes(reply.enc)) problems.push(`encoding ${reply.enc} was not offered`);
     if (!this.options.compression.includes(reply.z)) problems.push(`compression ${reply.z} was not offered`);
@@ -240,6 +255,10 @@ export class Session extends EventEmitter {
         type,
         bytes,
         attempts: 0,
+        order: 0,
+        discardedAtStart: { ...this.counters.discarded },
+        violationsAtStart: this.violations,
+        unreadable: 0,
         timeoutMs: options.timeoutMs ?? this.options.requestTimeoutMs,
         expectBytes: options.expectReplyBytes ?? 512,
         timer: undefined,
@@ -268,12 +287,8 @@ export class Session extends EventEmitter {
 
   private transmit(p: Pending): void {
     p.attempts++;
-    if (p.timer) clearTimeout(p.timer);
-    // Replies come in order, so this one waits behind the replies still owed before it.
-    let owedBytes = p.expectBytes;
-    for (const other of this.pending.values()) if (other.seq !== p.seq) owedBytes += other.expectBytes;
-    const transmissionMs = (owedBytes / this.link.byteRate) * 1000 * 1.5;
-    p.timer = setTimeout(() => this.onTimeout(p), p.timeoutMs + transmissionMs);
+    p.order = ++this.sendOrder;
+    this.arm(p);
     this.counters.framesOut++;
     for (const o of this.observers) o('out', p.bytes, undefined);
     this.link.write(p.bytes).catch((err: unknown) => {
@@ -285,13 +300,45 @@ export class Session extends EventEmitter {
     });
   }
 
+  /**
+   * The timer measures silence, not total time: it restarts whenever the terminal shows it is
+   * alive, and allows for this reply's own time on the wire, so a long frame on a slow link is
+   * not mistaken for a lost one.
+   */
+  private arm(p: Pending): void {
+    if (p.timer) clearTimeout(p.timer);
+    const wireMs = (p.expectBytes / this.link.byteRate) * 1000 * 1.5;
+    p.timer = setTimeout(() => this.onTimeout(p), p.timeoutMs + wireMs);
+  }
+
   private onTimeout(p: Pending): void {
     if (this.pending.get(p.seq) !== p) return;
     if (p.attempts > this.options.retries) {
+      const endless = this.framer.discardingBytes;
+      const since = discardedSince(p.discardedAtStart, this.counters.discarded);
+      const seen = [
+        since ? `dropped ${since}` : '',
+        endless > 0 ? `${endless} bytes of a line that does not end` : '',
+        p.unreadable > 0 ? `the terminal could not read it ${p.unreadable} times` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
+      // Every attempt drew a well-formed frame that was not its answer: the link carries frames
+      // intact, so this is the terminal misbehaving, and reconnecting would not change it.
+      if (this.violations - p.violationsAtStart >= p.attempts) {
+        p.reject(
+          new PosdecomError(
+            ErrorCode.SessionHostile,
+            `the terminal answered ${p.type} ${p.attempts} times with frames that do not answer it (${seen}); stopping`,
+            { type: p.type },
+          ),
+        );
+        return;
+      }
       p.reject(
         new PosdecomError(
           ErrorCode.SessionTerminalSilent,
-          `terminal silent: no valid answer to ${p.type} after ${p.attempts} attempts`,
+          `terminal silent: no valid answer to ${p.type} after ${p.attempts} attempts${seen ? ` (${seen})` : ''}`,
           { type: p.type },
         ),
       );
@@ -316,6 +363,7 @@ export class Session extends EventEmitter {
     for (const o of this.observers) o('in', e.line, frame);
     if (frame.kind === 'E') {
       this.consecutiveBad = 0;
+      this.rearmAll();
       this.onEvent(frame);
       return;
     }
@@ -323,10 +371,12 @@ export class Session extends EventEmitter {
     if (frame.kind === 'X') {
       this.consecutiveBad = 0;
       // The terminal could not read our request: resend it now rather than at its timeout.
+      if (p) p.unreadable++;
       if (p && p.attempts <= this.options.retries) {
         this.counters.retransmits++;
         this.transmit(p);
       }
+      this.rearmAll();
       return;
     }
     if (frame.kind !== 'R' || !p || p.type !== frame.type) {
@@ -334,11 +384,21 @@ export class Session extends EventEmitter {
       return;
     }
     this.consecutiveBad = 0;
+    // Replies come in request order (SPEC.md s.7.3): one sent before this and still unanswered
+    // was lost on the way, so resend it now instead of waiting for its timer.
+    const lost = [...this.pending.values()].filter((q) => q !== p && q.order < p.order);
     p.resolve(frame);
+    for (const q of lost) this.onTimeout(q);
+    this.rearmAll();
+  }
+
+  private rearmAll(): void {
+    for (const q of this.pending.values()) this.arm(q);
   }
 
   private noteBad(reason: string, line: Buffer | undefined): void {
     this.counters.discarded[reason] = (this.counters.discarded[reason] ?? 0) + 1;
+    if (!LINE_NOISE.has(reason)) this.violations++;
     this.emit('discard', reason, line?.length ?? 0);
     if (++this.consecutiveBad > this.options.maxConsecutiveBad) {
       this.fail(
@@ -404,6 +464,18 @@ export class Session extends EventEmitter {
     this.fail(new PosdecomError(ErrorCode.SessionClosed, 'session closed'));
     await this.link.close();
   }
+}
+
+/** Discard reasons that line noise or a cut cable can cause; every other one needs an intact frame. */
+const LINE_NOISE = new Set(['overlong', 'truncated', 'no-crc', 'crc']);
+
+/** "crc: 3, unexpected: 1": what was dropped since `before`, for the technician. */
+function discardedSince(before: Record<string, number>, now: Record<string, number>): string {
+  return Object.entries(now)
+    .map(([reason, n]) => [reason, n - (before[reason] ?? 0)] as const)
+    .filter(([, n]) => n > 0)
+    .map(([reason, n]) => `${reason}: ${n}`)
+    .join(', ');
 }
 
 function delay(ms: number): Promise<void> {

@@ -92,9 +92,9 @@ class EndpointPort implements BindingPort {
       this.pending = undefined;
       p.resolve({ buffer: p.buffer, bytesRead: n });
     } else if (this.hungUp) {
-      // Not `canceled`: serialport treats this as a disconnect, like a pulled USB cable.
+      // Not `canceled`: serialport treats this as a disconnect, like a pulled USB cable. The port
+      // stays "open" until serialport closes it: it ignores a disconnect on a port already closed.
       this.pending = undefined;
-      this.isOpen = false;
       p.reject(new Error('the terminal hung up'));
     }
   }

@@ -4,13 +4,19 @@ import type { PortSpec } from './port-spec.js';
 import type { SimulatedTerminal, SimOptions } from './terminal/index.js';
 
 /**
- * In-process simulated terminals by port text. A terminal outlives its links, so reopening
- * `sim:countertop?seed=1` after a cable pull reaches the same terminal, as a real one would be.
+ * In-process peers by port text: simulated terminals, and anything else that can take the far
+ * end of a link (a replay of a recorded transcript, a hostile test double). A peer outlives its
+ * links, so reopening `sim:countertop?seed=1` after a cable pull reaches the same terminal.
  */
-const terminals = new Map<string, Promise<SimulatedTerminal>>();
+export interface AttachablePeer {
+  attach(endpoint: ByteEndpoint): void;
+}
 
-export function registerSimulatedTerminal(portText: string, terminal: SimulatedTerminal): void {
-  terminals.set(portText, Promise.resolve(terminal));
+const terminals = new Map<string, Promise<AttachablePeer>>();
+
+/** Registers a peer under any `sim:` port text, e.g. `sim:replay?file=x` or `sim:countertop?seed=7`. */
+export function registerSimulatedTerminal(portText: string, peer: AttachablePeer): void {
+  terminals.set(portText, Promise.resolve(peer));
 }
 
 export function forgetSimulatedTerminals(): void {
@@ -66,6 +72,6 @@ export async function connectSimulated(spec: Extract<PortSpec, { kind: 'sim' }>)
   return agentEnd;
 }
 
-export async function simulatedTerminalFor(portText: string): Promise<SimulatedTerminal | undefined> {
+export async function simulatedTerminalFor(portText: string): Promise<AttachablePeer | undefined> {
   return terminals.get(portText);
 }

@@ -15,6 +15,12 @@ import { summaryTable } from '../workflow/summary.js';
 export async function runDecommissionCommand(args: DecommissionArgs): Promise<number> {
   try {
     const ports = args.port;
+    if (!args.yes && !args['dry-run'] && !process.stdin.isTTY) {
+      throw new PosdecomError(
+        ErrorCode.UsageInvalid,
+        'no terminal to ask for confirmation on: pass --yes to go ahead',
+      );
+    }
     const orderFiles = args['work-order'];
     if (ports.length > 1 && args.record) {
       throw new PosdecomError(ErrorCode.UsageInvalid, '--record takes one terminal at a time');
@@ -74,7 +80,7 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
           return asked;
         },
       }).catch((err: unknown): JobResult => {
-        reporter.warn(describeError(err));
+        reporter.error(describeError(err));
         return {
           exitCode: exitCodeFor(err),
           summary: {

@@ -4,27 +4,29 @@ import { openLink } from '../../protocol/transport.js';
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { describeError } from '../errors-text.js';
 import { portSettingsFrom, sessionOptionsFrom } from '../options.js';
-import { Transcript } from '../transcript.js';
+import { PROCESS_IO, Transcript, type CommandIo } from '../transcript.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
-export async function runIdentify(args: IdentifyArgs): Promise<number> {
+/** `io` lets `posdecom replay` run this command without writing to the process's own streams. */
+export async function runIdentify(args: IdentifyArgs, io: CommandIo = PROCESS_IO): Promise<number> {
   const settings = portSettingsFrom(args);
-  const transcript = args.record ? new Transcript(args.record) : undefined;
+  const session = sessionOptionsFrom(args);
+  const transcript = args.record
+    ? new Transcript(args.record, { command: 'identify', port: args.port, settings, session })
+    : undefined;
   let driver: LineProtocolDriver | undefined;
   try {
     const link = await openLink(args.port, settings);
-    driver = await LineProtocolDriver.connect(link, {
-      agent: `${TOOL_NAME}/${TOOL_VERSION}`,
-      ...sessionOptionsFrom(args),
-    });
-    transcript?.attach(driver.session, args.port, settings);
+    driver = await LineProtocolDriver.connect(link, { agent: `${TOOL_NAME}/${TOOL_VERSION}`, ...session }, (s) =>
+      transcript?.attach(s),
+    );
     transcript?.setStep('identify');
     const identity = await driver.identify();
     transcript?.noteIdentity({ ...identity });
     const status = await driver.status();
     const caps = driver.capabilities;
     if (args.json) {
-      process.stdout.write(
+      io.stdout.write(
         JSON.stringify({ identity, status, capabilities: caps, protocol: driver.protocol }) + '\n',
       );
     } else {
@@ -33,7 +35,7 @@ export async function runIdentify(args: IdentifyArgs): Promise<number> {
           .filter(([, s]) => s === v)
           .map(([k]) => k);
       const b = status.batch;
-      process.stdout.write(
+      io.stdout.write(
         [
           `${identity.vendor} ${identity.model}  serial ${identity.serial}  firmware ${identity.firmware}`,
           `binding:    TID ${identity.tid ?? 'none'}  MID ${identity.mid ?? 'none'}  acquirer ${identity.acquirer ?? 'none'}  (${status.bound ? 'bound' : 'unbound'})`,
@@ -48,7 +50,7 @@ export async function runIdentify(args: IdentifyArgs): Promise<number> {
     }
     return ExitCode.Success;
   } catch (err) {
-    process.stderr.write(`posdecom: ${describeError(err)}\n`);
+    io.stderr.write(`posdecom: ${describeError(err)}\n`);
     return exitCodeFor(err);
   } finally {
     await driver?.close().catch(() => undefined);

@@ -46,11 +46,11 @@ export class Connection {
   async open(): Promise<TerminalDriver> {
     const link = await openLink(this.o.port, this.o.settings);
     try {
-      const driver = await LineProtocolDriver.connect(link, {
-        agent: `${TOOL_NAME}/${TOOL_VERSION}`,
-        ...this.o.session,
-      });
-      this.o.transcript?.attach(driver.session, this.o.port, this.o.settings);
+      const driver = await LineProtocolDriver.connect(
+        link,
+        { agent: `${TOOL_NAME}/${TOOL_VERSION}`, ...this.o.session },
+        (session) => this.o.transcript?.attach(session),
+      );
       this.current = driver;
       return driver;
     } catch (err) {

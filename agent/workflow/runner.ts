@@ -307,7 +307,7 @@ export async function runDecommission(o: DecommissionOptions): Promise<JobResult
         data: { kind: exitCode === ExitCode.Interrupted ? 'interrupted' : 'error', error: message },
       });
     }
-    r.warn(message);
+    r.error(message);
     return await finish(exitCode, message);
   }
 }
