@@ -197,6 +197,12 @@ describe('a correctly signed certificate that contradicts itself', () => {
     );
   });
 
+  it('reports, rather than throws on, a signed JSON that canonical JSON cannot represent', () => {
+    const bytes = Buffer.from(json.toString('utf8').replace('"Jane Doe"', '"Jane \\ud800Doe"'));
+    const r = verifyCertificateSync(bytes, signCertificate(bytes, signer), pki.caCertPem);
+    expect(failedChecks(r)).toEqual(['canonical-form', 'internal-rules']);
+  });
+
   it('fails signer-identity when performedBy names someone other than the signer', () => {
     const { bytes, sig } = resigned(
       (c) => (c.performedBy.signerSubject = 'CN=Someone Else, O=Example Retail'),

@@ -10,7 +10,7 @@ afterEach(async () => {
 /** A client that also counts every byte the terminal sends and when the last one came. */
 async function paced(
   options: Partial<SimOptions>,
-): Promise<{ c: RawClient; received: () => number; lastAt: () => number }> {
+): Promise<{ t: SimulatedTerminal; c: RawClient; received: () => number; lastAt: () => number }> {
   const t = await SimulatedTerminal.create({ model: 'countertop', seed: 3, ...options });
   open.push(t);
   const [ours, theirs] = createLinkPair();
@@ -24,7 +24,7 @@ async function paced(
   const c = new RawClient(ours);
   // Uncompressed, so the bytes on the line are what the test asked for.
   await c.hello({ z: ['none'] });
-  return { c, received: () => received, lastAt: () => lastAt };
+  return { t, c, received: () => received, lastAt: () => lastAt };
 }
 
 describe('simulated terminal: output pacing', () => {
@@ -66,10 +66,9 @@ describe('simulated terminal: output pacing', () => {
 
   it('stops taking requests while its output is backed up, instead of buffering without bound', async () => {
     const t0 = performance.now();
-    const { c } = await paced({ baud: 9600 });
+    const { t, c } = await paced({ baud: 9600 });
     for (let i = 0; i < 400; i++) c.send(c.encode('READ', { store: 'journal', offset: 0, length: 60_000 }));
     await new Promise((r) => setTimeout(r, 200));
-    const t = open.at(-1)!;
     const { framesOut, badFrames, executed } = t.stats();
     // About 32 responses waiting for the line and 64 requests queued; the rest were dropped.
     expect(executed.READ ?? 0).toBeLessThanOrEqual(40);

@@ -5,6 +5,7 @@ import type { PayloadEncoding } from '../protocol/payload.js';
 import {
   authorityCodeFor,
   createLinkPair,
+  MODEL_NAMES,
   SimulatedTerminal,
   type SimOptions,
 } from '../protocol/terminal/index.js';
@@ -76,6 +77,20 @@ describe('simulated terminal: READ', () => {
       if (z === 'none') expect(reads, row.name).toBeGreaterThanOrEqual(Math.ceil(row.size / maxLine));
     }
     expect(longest()).toBeLessThanOrEqual(maxLine);
+  });
+
+  it.each(MODEL_NAMES)('serves every store of the %s model as STORES describes it', async (model) => {
+    const t = await terminal({ model });
+    const { client } = connect(t);
+    await client.hello();
+    const rows = await storeRows(client);
+    expect(rows.map((r) => r.name)).toEqual(t.storeNames);
+    for (const name of ['journal', 'saf', 'logs', 'config']) expect(t.storeNames).toContain(name);
+    for (const row of rows) {
+      const { bytes } = await client.readStore(row.name, row.size, '8bit');
+      expect(sha256(bytes), row.name).toBe(row.sha256);
+      expect(row.records, row.name).toBeGreaterThan(0);
+    }
   });
 
   it('deflates the journal several-fold per response when deflate is negotiated', async () => {

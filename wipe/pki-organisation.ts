@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, PosdecomError } from '../protocol/errors.js';
-import { generateRsaKeyPair, writePrivateKey, type RsaBits } from './keys.js';
+import { encryptPrivateKey, generateRsaKeyPair, type KeyPair, type RsaBits } from './keys.js';
 import { PKI_FILES, checkEmail, validity } from './pki-common.js';
 import { writeFileAtomic } from './pki-fs.js';
 import { buildCertificate, caExtensions, recipientExtensions, technicianExtensions } from './pki-x509.js';
@@ -62,11 +62,13 @@ export async function createOrganisationPki(
   checkEmail(o.technicianEmail);
   await refuseExisting(dir);
   const bits = o.keyBits ?? 2048;
-  const [ca, tech, recipient] = await Promise.all([
-    generateRsaKeyPair(bits),
-    generateRsaKeyPair(bits),
-    generateRsaKeyPair(bits),
-  ]);
+  // Each key is encrypted (600,000 PBKDF2 rounds) as soon as it exists, overlapping the others'
+  // generation; the certificates need only the public halves and the CA key.
+  const pairs = [generateRsaKeyPair(bits), generateRsaKeyPair(bits), generateRsaKeyPair(bits)];
+  const encrypted = Promise.all(
+    pairs.map((k) => k.then((pair) => encryptPrivateKey(pair.privateKey, o.passphrase, o.iterations))),
+  );
+  const [ca, tech, recipient] = (await Promise.all(pairs)) as [KeyPair, KeyPair, KeyPair];
   const caCertPem = buildCertificate({
     subject: { commonName: `${o.org} decommissioning CA`, organisation: o.org },
     publicKey: ca.publicKey,
@@ -90,10 +92,12 @@ export async function createOrganisationPki(
     extensions: recipientExtensions(),
   });
   const p = (name: string) => join(dir, name);
+  const [caKeyPem, techKeyPem, recipientKeyPem] = (await encrypted) as [string, string, string];
+  const secret = { mode: 0o600, noClobber: true };
   await Promise.all([
-    writePrivateKey(p(PKI_FILES.caKey), ca.privateKey, o.passphrase, o.iterations),
-    writePrivateKey(p(PKI_FILES.technicianKey), tech.privateKey, o.passphrase, o.iterations),
-    writePrivateKey(p(PKI_FILES.recipientKey), recipient.privateKey, o.passphrase, o.iterations),
+    writeFileAtomic(p(PKI_FILES.caKey), caKeyPem, secret),
+    writeFileAtomic(p(PKI_FILES.technicianKey), techKeyPem, secret),
+    writeFileAtomic(p(PKI_FILES.recipientKey), recipientKeyPem, secret),
   ]);
   const noClobber = { noClobber: true };
   await Promise.all([

@@ -101,7 +101,13 @@ export function verifyCertificateSync(
     checks.push(canonicalCheck(jsonBytes, value));
   }
   if (certificate) {
-    const problems = internalRuleViolations(certificate);
+    let problems: string[];
+    try {
+      problems = internalRuleViolations(certificate);
+    } catch (err) {
+      // e.g. a lone surrogate from a "\ud800" escape, which canonical JSON refuses
+      problems = [`cannot evaluate the rules: ${(err as Error).message}`];
+    }
     checks.push(
       problems.length === 0
         ? pass(

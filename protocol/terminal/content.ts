@@ -1,8 +1,9 @@
-import { createCipheriv } from 'node:crypto';
+import { createCipheriv, createHash } from 'node:crypto';
 import { BLOCK_SIZE, type Block, type ContentContext } from './block.js';
 import { batchBlock, safBlock } from './content-records.js';
 import { configBlock, journalBlock, logsBlock, settlementsBlock } from './content-text.js';
 import { derive, Prng } from './prng.js';
+import type { Steps } from './steps.js';
 import type { StoreKind } from '../messages.js';
 
 /**
@@ -44,7 +45,7 @@ const GENERATORS: Record<StoreKind, BlockGenerator> = {
 };
 
 const CACHE_BLOCKS = 64;
-export const CHUNK = 1024 * 1024;
+const CHUNK = 1024 * 1024;
 
 export class StoreContent {
   private readonly cache = new Map<number, Block>();
@@ -77,16 +78,22 @@ export class StoreContent {
       yield this.read(layout, at, Math.min(CHUNK, this.size - at));
   }
 
-  /** Records in the original content: those whose last byte lies inside the store. */
-  *originalRecordCounts(): Generator<number> {
+  /**
+   * One pass over the original content for what STORES reports before any erase: its sha256
+   * and its record count (records whose last byte lies inside the store).
+   */
+  *originalScan(): Steps<{ sha256: string; records: number }> {
+    const hash = createHash('sha256');
     const blocks = Math.ceil(this.size / BLOCK_SIZE);
-    let count = 0;
+    let records = 0;
     for (let i = 0; i < blocks; i++) {
       const limit = Math.min(BLOCK_SIZE, this.size - i * BLOCK_SIZE);
-      for (const end of this.block(i).ends) if (end <= limit) count++;
-      if (i % 256 === 255) yield count;
+      const block = this.block(i);
+      hash.update(limit === BLOCK_SIZE ? block.bytes : block.bytes.subarray(0, limit));
+      for (const end of block.ends) if (end <= limit) records++;
+      if (i % 256 === 255) yield;
     }
-    yield count;
+    return { sha256: hash.digest('hex'), records };
   }
 
   private readFill(fill: Fill, offset: number, length: number): Buffer {

@@ -100,10 +100,8 @@ export class Eraser {
       job.state = 'failed';
     } else if (done === job.total) {
       job.state = 'done';
-      if (store) {
-        store.state = { ...store.state, erased: true, method: job.method, lied: job.lie };
-        if (job.lie) store.state.layout = job.before;
-      }
+      // Under erase-lie the bytes were never touched; only the claim changes.
+      if (store) store.state = { ...store.state, erased: true, method: job.method, lied: job.lie };
     }
     if (crossed || job.state !== 'running') {
       this.host.persist();

@@ -25,7 +25,7 @@ export class Store {
   readonly content: StoreContent;
   state: StorePersisted;
   private readonly digests = new Map<string, string>();
-  private originalRecords: number | undefined;
+  private original: { sha256: string; records: number } | undefined;
 
   constructor(
     readonly name: string,
@@ -50,19 +50,10 @@ export class Store {
   }
 
   *infoSteps(): Steps<StoreInfo> {
-    const sha256 = yield* this.digestSteps(this.claimedLayout());
     const layout = this.claimedLayout();
-    let records = 0;
-    if (layout.base.kind === 'original' && !this.state.erased) {
-      if (this.originalRecords === undefined) {
-        for (const n of this.content.originalRecordCounts()) {
-          records = n;
-          yield;
-        }
-        this.originalRecords = records;
-      }
-      records = this.originalRecords;
-    }
+    const sha256 = yield* this.digestSteps(layout);
+    const pristine = layout.base.kind === 'original' && !this.state.erased;
+    const records = pristine ? (yield* this.originalFacts()).records : 0;
     return {
       name: this.name,
       kind: this.kind,
@@ -76,6 +67,7 @@ export class Store {
 
   /** sha256 of a layout's bytes; cached per layout, so an unchanged store is hashed once. */
   *digestSteps(layout: Layout = this.state.layout): Steps<string> {
+    if (layout.base.kind === 'original' && !layout.over?.length) return (yield* this.originalFacts()).sha256;
     const key = JSON.stringify(layout);
     const hit = this.digests.get(key);
     if (hit) return hit;
@@ -88,6 +80,12 @@ export class Store {
     this.digests.set(key, hex);
     if (this.digests.size > DIGEST_CACHE) this.digests.delete(this.digests.keys().next().value!);
     return hex;
+  }
+
+  /** Digest and record count of the generated content: one pass, then remembered. */
+  private *originalFacts(): Steps<{ sha256: string; records: number }> {
+    if (!this.original) this.original = yield* this.content.originalScan();
+    return this.original;
   }
 
   /** The terminal's own post-erase check: are the bytes what the method leaves behind? */
