@@ -7,18 +7,22 @@ import { TOOL_VERSION } from './version.js';
 
 class UsageStop extends Error {}
 
+/** Help is laid out for this width; bin/posdecom.js serves a cached copy made at this width. */
+export const HELP_WIDTH = 100;
+
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.Success;
   let usageError: string | undefined;
   const parser = yargs(argv)
     .scriptName('posdecom')
+    .exitProcess(false)
     .usage('$0 <command> [options]\n\nRetire payment terminals safely.')
     .version(TOOL_VERSION)
     .strict()
     .demandCommand(1, 'Name a command; see posdecom --help.')
     .recommendCommands()
     .help()
-    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .wrap(Math.min(HELP_WIDTH, process.stdout.columns ?? HELP_WIDTH))
     .fail((msg, err) => {
       // Throwing stops yargs before any handler runs; recording alone would let it go on.
       if (err instanceof Error && !msg) throw err;

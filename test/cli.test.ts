@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,24 @@ describe('the posdecom command line', () => {
       version: string;
     };
     expect(version.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('serves a bare --help from the build-time copy, identical to what yargs renders now', async () => {
+    const cached = await runCli(['--help']);
+    const cli = new URL('../dist/agent/cli.js', import.meta.url).href;
+    const live = execFileSync(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `const m = await import(${JSON.stringify(cli)}); process.exitCode = await m.main(['--help']);`,
+    ]).toString();
+    expect(cached.stdout).toBe(live);
+  });
+
+  it("shows a command's help without running it", async () => {
+    const r = await runCli(['demo', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Rehearse a whole decommission/);
+    expect(r.stdout).not.toMatch(/throw-away organisation PKI in/);
   });
 
   it('rejects an unknown flag in one line with exit 2, before doing anything', async () => {

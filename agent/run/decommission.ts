@@ -5,6 +5,7 @@ import { ExitCode, exitCodeFor, worstExitCode } from '../exit-codes.js';
 import { describeError } from '../errors-text.js';
 import { portSettingsFrom, sessionOptionsFrom } from '../options.js';
 import { confirmOnTty } from '../prompt.js';
+import { createJobBoard, fleetTable } from '../job-board.js';
 import { createReporter } from '../reporter.js';
 import { loadSignerFrom, resolveKeyPaths } from '../signing-config.js';
 import { readWorkOrders, type WorkOrder } from '../work-order.js';
@@ -25,6 +26,11 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
     if (ports.length > 1 && args.record) {
       throw new PosdecomError(ErrorCode.UsageInvalid, '--record takes one terminal at a time');
     }
+    // Two jobs on one port would take the terminal from each other mid-step.
+    const twice = ports.find((p, i) => ports.indexOf(p) !== i);
+    if (twice !== undefined) {
+      throw new PosdecomError(ErrorCode.UsageInvalid, `--port ${twice} is given twice: one job per terminal`);
+    }
     const ordersPerJob = assignWorkOrders(
       ports,
       orderFiles.map((f) => readWorkOrders(f)),
@@ -41,6 +47,10 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
     const signer = await loadSignerFrom(paths);
     const settings = portSettingsFrom(args);
     const human = args.json ? process.stderr : process.stdout;
+    const board =
+      ports.length > 1
+        ? createJobBoard({ stream: human, tty: Boolean(human.isTTY), labels: ports })
+        : undefined;
     let confirmQueue: Promise<unknown> = Promise.resolve();
     const jobs = ports.map((port, i) => {
       const dir =
@@ -53,12 +63,10 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
                 .replace(/^-|-$/g, '')
                 .slice(0, 40)}`,
             );
-      const reporter = createReporter({
-        stream: human,
-        tty: Boolean(human.isTTY) && ports.length === 1,
-        ...(ports.length > 1 ? { prefix: `[${i + 1}]` } : {}),
-      });
-      return runDecommission({
+      const reporter = board
+        ? board.reporter(i)
+        : createReporter({ stream: human, tty: Boolean(human.isTTY) });
+      const job = runDecommission({
         port,
         settings,
         dir,
@@ -75,7 +83,15 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
         reporter,
         confirm: (plan) => {
           // One question at a time, even with several terminals.
-          const asked = confirmQueue.then(() => confirmOnTty(plan, `Decommission terminal on ${port}?`));
+          const asked = confirmQueue.then(async () => {
+            // The live rows would overwrite the question; the other jobs' lines wait for the answer.
+            const resume = board?.suspend();
+            try {
+              return await confirmOnTty(plan, `Decommission terminal on ${port}?`);
+            } finally {
+              resume?.();
+            }
+          });
           confirmQueue = asked.catch(() => undefined);
           return asked;
         },
@@ -98,8 +114,13 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
           },
         };
       });
+      return job.then((result) => {
+        board?.finished(i, result.summary.overall, result.exitCode);
+        return result;
+      });
     });
     const results = await Promise.all(jobs);
+    board?.close();
     const exitCode = worstExitCode(results.map((r) => r.exitCode));
     if (args.json) {
       const out =
@@ -107,6 +128,11 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
       process.stdout.write(JSON.stringify(out) + '\n');
     } else {
       for (const r of results) human.write(summaryTable(r.summary));
+      // Several terminals: one line each at the end, so the worst outcome cannot scroll away.
+      if (results.length > 1) {
+        const rows = results.map((r) => r.summary);
+        human.write(fleetTable(rows, exitCode));
+      }
     }
     return exitCode;
   } catch (err) {
