@@ -26,7 +26,8 @@ export async function main(argv: string[]): Promise<number> {
     .fail((msg, err) => {
       // Throwing stops yargs before any handler runs; recording alone would let it go on.
       if (err instanceof Error && !msg) throw err;
-      usageError = msg ?? String(err);
+      // One line for the technician, even where yargs lays a message out over several.
+      usageError = (msg ?? String(err)).replace(/\s*\n\s*/g, ' ');
       throw new UsageStop();
     });
   for (const cmd of commands as CliCommand[]) {

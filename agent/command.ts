@@ -15,3 +15,11 @@ export interface CliCommand<A = Record<string, unknown>> {
 export function defineCommand<A>(cmd: CliCommand<A>): CliCommand<Record<string, unknown>> {
   return cmd as unknown as CliCommand<Record<string, unknown>>;
 }
+
+/** Where a command's output goes: the process's streams, or a replay's capture (agent/replay.ts). */
+export interface CommandIo {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+export const PROCESS_IO: CommandIo = { stdout: process.stdout, stderr: process.stderr };

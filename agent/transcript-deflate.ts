@@ -5,13 +5,15 @@ import { encodePayload, type PayloadEncoding } from '../protocol/payload.js';
  * Re-compressing masked bytes must not change the DATA field's length on the wire: the agent
  * sizes its next READ from the compression ratio it observes (protocol/bulk-read.ts), so a
  * shorter masked reply would make a replayed agent ask for different ranges than the recording
- * holds. We deflate the masked bytes, then pad the stream to the exact length with empty
- * deflate blocks (RFC 1951 s.3.2.3-3.2.6), which inflate to nothing:
+ * holds. We deflate the masked bytes and put empty deflate blocks (RFC 1951 s.3.2.3-3.2.6),
+ * which inflate to nothing, in front until the length is exact:
  *
- *   deflate(masked, sync flush) | k empty stored blocks | m empty fixed blocks | final empty block
+ *   pad group* | deflate(masked)      pad group = m empty fixed blocks | one empty stored block
  *
- * A stored block is 5 bytes once byte-aligned; a fixed-Huffman block is 10 bits, so m and the
- * final block's kind reach every residue the stored blocks cannot.
+ * An empty fixed-Huffman block is 10 bits; the stored block's header is padded to a byte
+ * boundary, so every group ends aligned and the stream after it is untouched. Groups come in
+ * sizes 5, 6, 7, 9, 10, ... bytes, so some sum of them fills any gap but the smallest few.
+ * Nothing follows the final block: the result is strict deflate.
  */
 const ATTEMPTS: ZlibOptions[] = [
   { level: 9 },
@@ -20,65 +22,76 @@ const ATTEMPTS: ZlibOptions[] = [
   { level: 9, strategy: constants.Z_RLE },
   { level: 1 },
 ];
-const EMPTY_STORED = Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]);
 const MAX_FIXED = 15;
 
-/** Bits to bytes, least significant bit first, as deflate packs them. */
-function pack(bits: number[]): Buffer {
-  const out = Buffer.alloc(Math.ceil(bits.length / 8));
-  bits.forEach((bit, i) => {
-    if (bit) out[i >> 3]! |= 1 << (i & 7);
-  });
+/**
+ * m empty non-final fixed blocks, then an empty non-final stored block, bits packed low bit
+ * first. The bits between the stored block's header and the byte boundary are ignored by
+ * inflate (s.3.2.4); setting them to 1 instead of 0 changes how 8bit escapes the byte.
+ */
+function group(m: number, padBit: 0 | 1): Buffer {
+  const headerBits = 10 * m + 3;
+  const out = Buffer.alloc(Math.ceil(headerBits / 8) + 4);
+  // A fixed block is BFINAL 0, BTYPE 01 (low bit first: 1, 0), end-of-block as seven zero bits:
+  // only its second bit is set. The stored block's BFINAL and BTYPE are zero bits.
+  for (let i = 0; i < m; i++) out[(10 * i + 1) >> 3]! |= 1 << ((10 * i + 1) & 7);
+  if (padBit) for (let bit = headerBits; bit % 8 !== 0; bit++) out[bit >> 3]! |= 1 << (bit & 7);
+  out.writeUInt16LE(0x0000, out.length - 4); // LEN
+  out.writeUInt16LE(0xffff, out.length - 2); // NLEN
   return out;
 }
 
-/** m empty non-final fixed-Huffman blocks, then an empty final block of the given kind. */
-function tail(m: number, final: 'fixed' | 'stored'): Buffer {
-  const bits: number[] = [];
-  // BFINAL, BTYPE=01 (LSB first), then end-of-block: code 256 is seven zero bits.
-  for (let i = 0; i < m; i++) bits.push(0, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-  if (final === 'fixed') bits.push(1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-  else {
-    bits.push(1, 0, 0);
-    while (bits.length % 8 !== 0) bits.push(0);
-    for (let i = 0; i < 32; i++) bits.push(i < 16 ? 0 : 1); // LEN 0, NLEN 0xFFFF
-  }
-  return pack(bits);
+const GROUPS = Array.from({ length: 2 * (MAX_FIXED + 1) }, (_, i) => group(i >> 1, (i & 1) as 0 | 1));
+
+function size(bytes: Buffer, enc: PayloadEncoding): number {
+  // In base64 only the raw length counts; 8bit escapes NUL, LF, CR and "=".
+  return enc === '8bit' ? encodePayload(bytes, enc).length : bytes.length;
 }
 
-const TAILS: Buffer[] = [];
-for (let m = 0; m <= MAX_FIXED; m++) TAILS.push(tail(m, 'fixed'), tail(m, 'stored'));
+const TABLE_LIMIT = 256;
+const tables = new Map<PayloadEncoding, (number[] | undefined)[]>();
 
-function encodedLength(bytes: Buffer, enc: PayloadEncoding): number {
-  return encodePayload(bytes, enc).length;
+/** For each gap up to TABLE_LIMIT, the fewest groups (by index) that fill it exactly. */
+function table(enc: PayloadEncoding): (number[] | undefined)[] {
+  let t = tables.get(enc);
+  if (t) return t;
+  t = [[]];
+  for (let gap = 1; gap <= TABLE_LIMIT; gap++) {
+    let best: number[] | undefined;
+    GROUPS.forEach((g, i) => {
+      const before = t![gap - size(g, enc)];
+      if (before && (!best || before.length + 1 < best.length)) best = [...before, i];
+    });
+    t.push(best);
+  }
+  tables.set(enc, t);
+  return t;
+}
+
+/** Groups whose sizes add up to exactly `gap`: runs of the plainest group, then the table. */
+function padding(gap: number, enc: PayloadEncoding): Buffer[] | undefined {
+  if (gap < 0) return undefined;
+  const unit = size(GROUPS[0]!, enc);
+  const plain = gap > TABLE_LIMIT ? Math.ceil((gap - TABLE_LIMIT) / unit) : 0;
+  const rest = table(enc)[gap - plain * unit];
+  if (!rest) return undefined;
+  return [...Array<Buffer>(plain).fill(GROUPS[0]!), ...rest.map((i) => GROUPS[i]!)];
 }
 
 /**
  * Raw deflate of `raw` whose encoding in `enc` is exactly `target` bytes long, or undefined when
- * even the best compression is too long (the masked data compresses worse than the original).
+ * every compression of it is too long (or too close below the target) for that.
  */
 export function deflateToLength(raw: Buffer, enc: PayloadEncoding, target: number): Buffer | undefined {
   for (const options of ATTEMPTS) {
-    const prefix = deflateRawSync(raw, { ...options, finishFlush: constants.Z_SYNC_FLUSH });
-    const fitted = pad(prefix, enc, target);
-    if (fitted && inflateRawSync(fitted).equals(raw)) return fitted;
-  }
-  return undefined;
-}
-
-function pad(prefix: Buffer, enc: PayloadEncoding, target: number): Buffer | undefined {
-  const prefixLength = enc === '8bit' ? encodedLength(prefix, enc) : prefix.length;
-  const storedLength = enc === '8bit' ? encodedLength(EMPTY_STORED, enc) : EMPTY_STORED.length;
-  for (const t of TAILS) {
-    const tailLength = enc === '8bit' ? encodedLength(t, enc) : t.length;
-    // 8bit: lengths add up byte for byte. b64: any raw length with the same 4-byte group count.
-    const wanted =
-      enc === '8bit' ? [target] : [target * 0.75, target * 0.75 - 1, target * 0.75 - 2].filter((n) => n > 0);
+    const stream = deflateRawSync(raw, options);
+    // base64 of n raw bytes is 4*ceil(n/3) long: three raw lengths give the same encoded one.
+    const wanted = enc === '8bit' ? [target] : [target * 0.75, target * 0.75 - 1, target * 0.75 - 2];
     for (const w of wanted) {
-      const gap = w - prefixLength - tailLength;
-      if (gap < 0 || gap % storedLength !== 0) continue;
-      const fitted = Buffer.concat([prefix, ...Array<Buffer>(gap / storedLength).fill(EMPTY_STORED), t]);
-      if (encodedLength(fitted, enc) === target) return fitted;
+      const pad = padding(w - size(stream, enc), enc);
+      if (!pad) continue;
+      const fitted = Buffer.concat([...pad, stream]);
+      if (encodePayload(fitted, enc).length === target && inflateRawSync(fitted).equals(raw)) return fitted;
     }
   }
   return undefined;

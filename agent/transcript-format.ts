@@ -6,10 +6,10 @@ import type { WorkOrder } from './work-order.js';
  * conversation. A file holds one or more *runs* (a job and its `--resume` runs append), each:
  *
  *   {"kind":"header", ...}                      what was run, against what, with which options
- *   {"kind":"connect","n":1, ...}               a link opened (HELLO follows)
+ *   {"kind":"session","n":1, ...}               a link opened (HELLO follows)
  *   {"t":12,"dir":"out","step":"identify","type":"IDENTIFY","line":"0002 Q IDENTIFY {}*6F731E2F"}
  *   {"t":13,"dir":"in", ... "b64":"..."}        a frame not printable as text, in base64
- *   {"kind":"disconnect","n":1,"by":"link"}     the terminal hung up ("agent": we closed it)
+ *   {"kind":"session-end","n":1,"by":"link"}    the terminal hung up ("agent": we closed it)
  *   {"kind":"expect","exitCode":0}              optional: how the run ended (fixtures add it)
  *
  * A frame line holds the frame exactly as it crossed the wire, after masking (transcript-mask.ts);
@@ -71,15 +71,15 @@ export interface FrameEntry {
   masked?: string;
 }
 
-export interface ConnectEntry {
-  kind: 'connect';
+export interface SessionEntry {
+  kind: 'session';
   t: number;
   n: number;
   step: string;
 }
 
-export interface DisconnectEntry {
-  kind: 'disconnect';
+export interface SessionEndEntry {
+  kind: 'session-end';
   t: number;
   n: number;
   by: 'agent' | 'link';

@@ -84,13 +84,13 @@ export class Transcript {
   attach(session: Session): void {
     const n = ++this.links;
     const masker = new MaskSession(this.flags);
-    this.write({ kind: 'connect', t: this.elapsed(), n, step: this.step });
+    this.write({ kind: 'session', t: this.elapsed(), n, step: this.step });
     session.observe((dir, raw, frame) => this.onFrame(masker, dir, raw, frame));
     session.once('failed', (err: unknown) => {
       const code = isPosdecomError(err) ? err.code : undefined;
       const lost = code === ErrorCode.TransportDisconnected || code === ErrorCode.TransportWriteFailed;
       this.write({
-        kind: 'disconnect',
+        kind: 'session-end',
         t: this.elapsed(),
         n,
         by: lost ? 'link' : 'agent',

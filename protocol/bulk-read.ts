@@ -1,6 +1,6 @@
-import { ErrorCode, PosdecomError } from './errors.js';
+import { ErrorCode, isPosdecomError, PosdecomError } from './errors.js';
 import { decodePayload, decompress } from './payload.js';
-import type { Session } from './session.js';
+import type { Reply, Session } from './session.js';
 
 /**
  * Windowed, resumable read of one store (SPEC.md s.6.10):
@@ -9,6 +9,11 @@ import type { Session } from './session.js';
  *
  * Short reads put the remainder back at the head of the queue. Chunks reach the sink strictly
  * in order, so the sink's digest and file stay consistent; memory is bounded by window x chunk.
+ *
+ * On a noisy line a long reply is nearly always spoiled (at a bit error rate of 1e-4, a 4 KiB
+ * frame arrives intact 4% of the time), so the READ length adapts per session: halved whenever
+ * corrupt frames arrived since the last reply, grown by a quarter after each clean one. A READ
+ * whose answers kept arriving corrupt is asked again, shorter, instead of failing the read.
  */
 export interface BulkReadOptions {
   store: string;
@@ -24,6 +29,21 @@ export interface BulkReadOptions {
 const HEADER_BUDGET = 200;
 const MIN_CHUNK = 256;
 const MAX_CHUNK = 1_048_576;
+/** The shortest READ on a noisy line: with its header, a frame of about 150 bytes. */
+const NOISY_MIN_CHUNK = 64;
+/** READs in a row spoiled by noise, each asked again shorter, before the read gives up. */
+const MAX_SPOILED = 16;
+
+/** What a session has learnt about its line: how much a READ reply may carry (before deflate). */
+interface Pace {
+  chunk: number;
+  noise: number;
+}
+const paces = new WeakMap<Session, Pace>();
+
+function isSpoiled(err: unknown): boolean {
+  return isPosdecomError(err) && err.code === ErrorCode.SessionTerminalSilent && err.context.noisy === true;
+}
 
 export function chunkSizeFor(maxLine: number, enc: 'b64' | '8bit'): number {
   const room = maxLine - HEADER_BUDGET;
@@ -36,6 +56,15 @@ export async function bulkRead(session: Session, opts: BulkReadOptions): Promise
   const n = session.negotiated;
   if (!n) throw new PosdecomError(ErrorCode.SessionClosed, 'READ before HELLO');
   const baseChunk = chunkSizeFor(n.maxLine, n.enc);
+  const pace = paces.get(session) ?? { chunk: baseChunk, noise: session.corruptFrames };
+  paces.set(session, pace);
+  const adapt = (answered: boolean) => {
+    const noise = session.corruptFrames;
+    if (noise > pace.noise) pace.chunk = Math.max(NOISY_MIN_CHUNK, Math.floor(pace.chunk / 2));
+    else if (answered) pace.chunk = Math.min(baseChunk, Math.ceil(pace.chunk * 1.25));
+    pace.noise = noise;
+  };
+  let spoiled = 0;
   // With compression the raw span per request grows with the ratio we observe.
   let ratio = 1;
   let chunkLimit = baseChunk;
@@ -49,10 +78,17 @@ export async function bulkRead(session: Session, opts: BulkReadOptions): Promise
   let sinkBusy: Promise<void> = Promise.resolve();
 
   const nextRange = (): [number, number] | undefined => {
+    const want = Math.min(
+      MAX_CHUNK,
+      Math.max(NOISY_MIN_CHUNK, Math.floor(Math.min(chunkLimit, pace.chunk) * ratio)),
+    );
     const head = queue.shift();
-    if (head) return head;
+    if (head) {
+      if (head[1] <= want) return head;
+      queue.unshift([head[0] + want, head[1] - want]);
+      return [head[0], want];
+    }
     if (nextOffset >= end) return undefined;
-    const want = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, Math.floor(chunkLimit * ratio)));
     const range: [number, number] = [nextOffset, Math.min(want, end - nextOffset)];
     nextOffset += range[1];
     return range;
@@ -88,11 +124,24 @@ export async function bulkRead(session: Session, opts: BulkReadOptions): Promise
     };
 
     const readOne = async ([offset, length]: [number, number]): Promise<void> => {
-      const reply = await session.request(
-        'READ',
-        { store: opts.store, offset, length },
-        { expectReplyBytes: n.maxLine },
-      );
+      // At most `length` raw bytes come back (deflated only when smaller), every one escaped at worst.
+      const encoded = n.enc === 'b64' ? Math.ceil(length / 3) * 4 : length * 2;
+      let reply: Reply<'READ'>;
+      try {
+        reply = await session.request(
+          'READ',
+          { store: opts.store, offset, length },
+          { expectReplyBytes: Math.min(n.maxLine, encoded + HEADER_BUDGET), noisyRetries: 1 },
+        );
+      } catch (err) {
+        adapt(false);
+        if (!isSpoiled(err) || session.closed || ++spoiled > MAX_SPOILED) throw err;
+        queue.push([offset, length]);
+        queue.sort((a, b) => a[0] - b[0]);
+        return;
+      }
+      spoiled = 0;
+      adapt(true);
       if (reply.store !== opts.store || reply.offset !== offset || reply.length > length) {
         throw new PosdecomError(
           ErrorCode.SessionHostile,

@@ -20,6 +20,7 @@ import {
   type Status,
   type StoreInfo,
 } from './messages.js';
+import { statusContradiction } from './replies.js';
 import { Session, type SessionOptions } from './session.js';
 
 /** The posdecom line protocol (SPEC.md) as a TerminalDriver. */
@@ -94,6 +95,13 @@ export class LineProtocolDriver implements TerminalDriver {
 
   async status(): Promise<Status> {
     const { ok: _ok, data: _data, ...status } = await this.session.request('STATUS', {});
+    const contradiction = statusContradiction(status);
+    if (contradiction) {
+      throw new PosdecomError(
+        ErrorCode.SessionHostile,
+        `STATUS contradicts itself: ${contradiction}; stopping`,
+      );
+    }
     return status;
   }
 
@@ -172,6 +180,12 @@ export class LineProtocolDriver implements TerminalDriver {
     const r = await this.session.request('ERASE_STATUS', { op });
     if (r.op !== op)
       throw new PosdecomError(ErrorCode.SessionHostile, `ERASE_STATUS reply names ${r.op}, not ${op}`);
+    if (r.done > r.total) {
+      throw new PosdecomError(
+        ErrorCode.SessionHostile,
+        `ERASE_STATUS reports ${r.done} bytes done of ${r.total}, more than there is; stopping`,
+      );
+    }
     return { op, store: r.store, state: r.state, done: r.done, total: r.total };
   }
 

@@ -6,12 +6,28 @@ import {
   STORE_KINDS,
   type MessageType,
 } from './messages.js';
+import type { Status } from './messages.js';
 import { arr, bool, int, literal, nullable, obj, record, str, type Check } from './shape.js';
 
 /** What each reply must look like before the agent trusts a field of it (SPEC.md s.6). */
 const HEX64 = /^[0-9a-f]{64}$/;
 const OP = /^[A-Za-z0-9._:-]{1,64}$/;
-const STORE_NAME = str(128);
+/** Reserved in every directory on Windows, with or without an extension. */
+const DEVICE_NAME = /^(con|prn|aux|nul|com[0-9]|lpt[0-9]|conin\$|conout\$|clock\$)(\..*)?$/i;
+/**
+ * Store names are never used as file names (s.9), but a name that can only be meant as a path
+ * (separators, `..`, a leading dot, a drive colon, a device name) is no store name: the job stops
+ * rather than carry it into the journal, the manifest and the certificate.
+ */
+const STORE_NAME: Check = (v, p) => {
+  const problem = str(128)(v, p);
+  if (problem) return problem;
+  const name = v as string;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.includes('..') || DEVICE_NAME.test(name)) {
+    return `${p} is not a plain store name`;
+  }
+  return undefined;
+};
 const MAX_SIZE = 2 ** 40;
 const money = obj({ currency: str(3, /^[A-Z]{3}$/), minor: int(-(2 ** 50), 2 ** 50) });
 const channelName = /^[a-z][a-z0-9-]{0,23}$/;
@@ -110,3 +126,25 @@ export const errorShape = obj(
     supported: arr(str(16), 8),
   },
 );
+
+/**
+ * What a STATUS may not say at once (s.6.3, s.6.17): a closed batch holds no transactions, and a
+ * decommissioned terminal is unbound, with no batch, no acceptance and no network. A terminal
+ * that contradicts itself cannot be trusted to report the outcome of an erase either.
+ */
+export function statusContradiction(s: Status): string | undefined {
+  const b = s.batch;
+  if (!b.open && b.count > 0) return `no batch is open, yet it holds ${b.count} transactions`;
+  if (!b.open && b.totals.length > 0) return 'no batch is open, yet it has totals';
+  if (b.count === 0 && b.totals.some((t) => t.minor !== 0))
+    return 'the batch has no transactions but a total';
+  if (s.state === 'decommissioned') {
+    if (s.bound) return 'decommissioned, yet still bound to an acquirer';
+    if (b.open) return 'decommissioned, yet a batch is open';
+    const on = Object.entries(s.channels).find(([, v]) => v === 'on');
+    if (on) return `decommissioned, yet ${on[0]} acceptance is on`;
+    const up = Object.entries(s.links).find(([, v]) => v === 'up');
+    if (up) return `decommissioned, yet ${up[0]} is up`;
+  }
+  return undefined;
+}

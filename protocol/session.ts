@@ -28,6 +28,11 @@ export interface SessionOptions {
   requestTimeoutMs: number;
   helloTimeoutMs: number;
   retries: number;
+  /**
+   * Retransmissions allowed while the terminal's frames keep arriving corrupt: the line is alive
+   * but noisy, so the request has not met the silence that `retries` bounds.
+   */
+  noisyRetries: number;
   maxLine: number;
   window: number;
   compression: Compression[];
@@ -42,6 +47,7 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
   requestTimeoutMs: 3000,
   helloTimeoutMs: 10_000,
   retries: 3,
+  noisyRetries: 12,
   maxLine: 65536,
   window: 8,
   compression: ['deflate', 'none'],
@@ -70,6 +76,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Bytes the reply may take on the wire; stretches the timeout on slow links. */
   expectReplyBytes?: number;
+  /** Overrides SessionOptions.noisyRetries: a caller that adapts to noise (bulk-read) fails fast. */
+  noisyRetries?: number;
 }
 
 interface Pending {
@@ -84,6 +92,11 @@ interface Pending {
   violationsAtStart: number;
   /** X BADFRAME reports naming this request: the terminal could not read it. */
   unreadable: number;
+  /** Corrupt frames received (line noise) when the latest attempt was sent. */
+  noiseAtSend: number;
+  noisyRetries: number;
+  /** When this attempt was sent, or last seen progressing (an answer to an earlier request). */
+  progressAt: number;
   timeoutMs: number;
   expectBytes: number;
   timer: NodeJS.Timeout | undefined;
@@ -112,11 +125,19 @@ export class Session extends EventEmitter {
   private nextSeq = 1;
   private sendOrder = 0;
   private readonly pending = new Map<number, Pending>();
+  /**
+   * Answers still owed for requests we sent more than once and have had one answer to: each
+   * retransmission draws its own (the duplicate cache replays it, s.7.4). Those late copies are
+   * the echo of our own resends, not a terminal breaking the protocol.
+   */
+  private readonly echoes = new Map<number, { type: string; left: number }>();
   private readonly slotWaiters: (() => void)[] = [];
   private readonly framer: Framer;
   private consecutiveBad = 0;
   /** Frames that passed the CRC check yet broke the protocol: proof the link works and the terminal misbehaves. */
   private violations = 0;
+  /** Frames dropped for what line noise or a cut cable causes (LINE_NOISE). */
+  private noise = 0;
   private failure: PosdecomError | undefined;
   private eventWindowStart = 0;
   private eventsInWindow = 0;
@@ -150,6 +171,11 @@ export class Session extends EventEmitter {
 
   get closed(): boolean {
     return this.failure !== undefined;
+  }
+
+  /** Frames dropped so far as line noise would spoil them (bad CRC, cut or merged lines). */
+  get corruptFrames(): number {
+    return this.noise;
   }
 
   get window(): number {
@@ -259,6 +285,9 @@ export class Session extends EventEmitter {
         discardedAtStart: { ...this.counters.discarded },
         violationsAtStart: this.violations,
         unreadable: 0,
+        noiseAtSend: 0,
+        noisyRetries: options.noisyRetries ?? this.options.noisyRetries,
+        progressAt: 0,
         timeoutMs: options.timeoutMs ?? this.options.requestTimeoutMs,
         expectBytes: options.expectReplyBytes ?? 512,
         timer: undefined,
@@ -281,6 +310,10 @@ export class Session extends EventEmitter {
     if (p.timer) clearTimeout(p.timer);
     if (this.pending.get(p.seq) === p) {
       this.pending.delete(p.seq);
+      if (p.attempts > 1) {
+        this.echoes.set(p.seq, { type: p.type, left: p.attempts - 1 });
+        if (this.echoes.size > MAX_ECHOES) this.echoes.delete(this.echoes.keys().next().value!);
+      }
       this.releaseSlot();
     }
   }
@@ -288,6 +321,8 @@ export class Session extends EventEmitter {
   private transmit(p: Pending): void {
     p.attempts++;
     p.order = ++this.sendOrder;
+    p.noiseAtSend = this.noise;
+    p.progressAt = Date.now();
     this.arm(p);
     this.counters.framesOut++;
     for (const o of this.observers) o('out', p.bytes, undefined);
@@ -305,15 +340,24 @@ export class Session extends EventEmitter {
    * alive, and allows for this reply's own time on the wire, so a long frame on a slow link is
    * not mistaken for a lost one.
    */
-  private arm(p: Pending): void {
+  private arm(p: Pending, chatter = false): void {
     if (p.timer) clearTimeout(p.timer);
     const wireMs = (p.expectBytes / this.link.byteRate) * 1000 * 1.5;
-    p.timer = setTimeout(() => this.onTimeout(p), p.timeoutMs + wireMs);
+    const budget = p.timeoutMs + wireMs;
+    if (!chatter) p.progressAt = Date.now();
+    // Events and frame error reports show the terminal is alive, not that it works on this
+    // request: they may stretch an attempt, but not without end, or a terminal that chatters
+    // and never answers would hold the agent forever.
+    const ms = chatter ? Math.min(budget, p.progressAt + MAX_STRETCH * budget - Date.now()) : budget;
+    p.timer = setTimeout(() => this.onTimeout(p), Math.max(0, ms));
   }
 
   private onTimeout(p: Pending): void {
     if (this.pending.get(p.seq) !== p) return;
-    if (p.attempts > this.options.retries) {
+    // Corrupt frames since the latest attempt: its answer most likely came and was spoiled, so
+    // the terminal is not silent and the noisy budget applies (SPEC.md s.7.2).
+    const noisy = this.noise > p.noiseAtSend;
+    if (p.attempts > (noisy ? p.noisyRetries : this.options.retries)) {
       const endless = this.framer.discardingBytes;
       const since = discardedSince(p.discardedAtStart, this.counters.discarded);
       const seen = [
@@ -335,11 +379,14 @@ export class Session extends EventEmitter {
         );
         return;
       }
+      // Still a link fault (the same code): reconnecting is the right next step either way.
       p.reject(
         new PosdecomError(
           ErrorCode.SessionTerminalSilent,
-          `terminal silent: no valid answer to ${p.type} after ${p.attempts} attempts${seen ? ` (${seen})` : ''}`,
-          { type: p.type },
+          noisy
+            ? `no intact answer to ${p.type} after ${p.attempts} attempts: line noise corrupts the terminal's frames (${seen})`
+            : `terminal silent: no valid answer to ${p.type} after ${p.attempts} attempts${seen ? ` (${seen})` : ''}`,
+          { type: p.type, noisy },
         ),
       );
       return;
@@ -356,6 +403,7 @@ export class Session extends EventEmitter {
     const result = decodeFrame(e.line);
     if (!result.ok) {
       this.noteBad(result.reason, e.line);
+      if (LINE_NOISE.has(result.reason)) this.resendSpoiled(result.seq, e.line);
       return;
     }
     const frame = result.frame;
@@ -363,7 +411,7 @@ export class Session extends EventEmitter {
     for (const o of this.observers) o('in', e.line, frame);
     if (frame.kind === 'E') {
       this.consecutiveBad = 0;
-      this.rearmAll();
+      this.rearmAll(true);
       this.onEvent(frame);
       return;
     }
@@ -376,7 +424,13 @@ export class Session extends EventEmitter {
         this.counters.retransmits++;
         this.transmit(p);
       }
-      this.rearmAll();
+      this.rearmAll(true);
+      return;
+    }
+    const echo = frame.kind === 'R' && !p ? this.echoes.get(frame.seq) : undefined;
+    if (echo && echo.type === frame.type) {
+      if (--echo.left === 0) this.echoes.delete(frame.seq);
+      this.counters.discarded.echo = (this.counters.discarded.echo ?? 0) + 1;
       return;
     }
     if (frame.kind !== 'R' || !p || p.type !== frame.type) {
@@ -392,13 +446,23 @@ export class Session extends EventEmitter {
     this.rearmAll();
   }
 
-  private rearmAll(): void {
-    for (const q of this.pending.values()) this.arm(q);
+  /**
+   * A frame spoiled by noise whose start still names one of our requests (seq, `R` and type
+   * intact): that answer came and was corrupted, so resend the request now, not at its timeout.
+   */
+  private resendSpoiled(seq: number | undefined, line: Buffer): void {
+    const p = seq === undefined || this.failure ? undefined : this.pending.get(seq);
+    if (p && line.toString('latin1', 5, 8 + p.type.length) === `R ${p.type} `) this.onTimeout(p);
+  }
+
+  private rearmAll(chatter = false): void {
+    for (const q of this.pending.values()) this.arm(q, chatter);
   }
 
   private noteBad(reason: string, line: Buffer | undefined): void {
     this.counters.discarded[reason] = (this.counters.discarded[reason] ?? 0) + 1;
-    if (!LINE_NOISE.has(reason)) this.violations++;
+    if (LINE_NOISE.has(reason)) this.noise++;
+    else this.violations++;
     this.emit('discard', reason, line?.length ?? 0);
     if (++this.consecutiveBad > this.options.maxConsecutiveBad) {
       this.fail(
@@ -419,6 +483,15 @@ export class Session extends EventEmitter {
     // A flood of events must not cost the agent more than a bounded amount of work.
     if (++this.eventsInWindow > this.options.eventsPerSecond) {
       this.counters.eventsDropped++;
+      // Far past the budget it is no longer a busy terminal but a flood: stop talking to it.
+      if (this.eventsInWindow > this.options.eventsPerSecond * EVENT_FLOOD_FACTOR) {
+        this.fail(
+          new PosdecomError(
+            ErrorCode.SessionHostile,
+            `the terminal sent more than ${this.options.eventsPerSecond * EVENT_FLOOD_FACTOR} events in a second; stopping`,
+          ),
+        );
+      }
       return;
     }
     this.emit('event', frame.type, frame.header);
@@ -428,6 +501,8 @@ export class Session extends EventEmitter {
     let seq = this.nextSeq;
     while (this.pending.has(seq)) seq = seq >= 0xffff ? 1 : seq + 1;
     this.nextSeq = seq >= 0xffff ? 1 : seq + 1;
+    // After a wrap the seq names a new request; an answer to the old one is no longer an echo.
+    this.echoes.delete(seq);
     return seq;
   }
 
@@ -465,6 +540,13 @@ export class Session extends EventEmitter {
     await this.link.close();
   }
 }
+
+/** Echoes remembered at most: far more than a window's worth of resent requests. */
+const MAX_ECHOES = 256;
+/** How far events and frame error reports may stretch an attempt's timer, in timeouts. */
+const MAX_STRETCH = 2;
+/** Events beyond this many times the per-second budget, within a second, are a flood. */
+const EVENT_FLOOD_FACTOR = 10;
 
 /** Discard reasons that line noise or a cut cable can cause; every other one needs an intact frame. */
 const LINE_NOISE = new Set(['overlong', 'truncated', 'no-crc', 'crc']);

@@ -1,4 +1,5 @@
 import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { SerialPortStream } from '@serialport/stream';
 import type { Binding } from './binding-types.js';
 import { ErrorCode, PosdecomError } from './errors.js';
@@ -75,56 +76,9 @@ async function openSerial(
   await new Promise<void>((resolve, reject) => {
     port.open((err) => (err ? reject(translateOpenError(err, description)) : resolve()));
   });
-  let closedByUs = false;
-  let closed = false;
-  const closeListeners: ((reason: Error | undefined) => void)[] = [];
-  const hangUp = (reason: Error | undefined) => {
-    if (closed) return;
-    closed = true;
-    if (!closedByUs) for (const l of closeListeners) l(reason);
-  };
-  port.on('close', (err?: Error) => hangUp(err));
-  port.on('error', (err: Error) => hangUp(err));
-  return {
-    description,
-    eightBitClean: isEightBitClean(settings),
-    byteRate: lineByteRate(settings),
-    get closed() {
-      return closed;
-    },
-    write: (bytes) =>
-      new Promise<void>((resolve, reject) => {
-        if (closed) {
-          reject(new PosdecomError(ErrorCode.TransportDisconnected, `link lost: ${description}`));
-          return;
-        }
-        port.write(bytes, (err) =>
-          err
-            ? reject(
-                new PosdecomError(
-                  ErrorCode.TransportWriteFailed,
-                  `write failed on ${description}: ${err.message}`,
-                ),
-              )
-            : resolve(),
-        );
-      }),
-    onData: (listener) => port.on('data', listener),
-    onClose: (listener) => closeListeners.push(listener),
-    close: () =>
-      new Promise<void>((resolve) => {
-        closedByUs = true;
-        if (closed || !port.isOpen) {
-          closed = true;
-          resolve();
-          return;
-        }
-        port.close(() => {
-          closed = true;
-          resolve();
-        });
-      }),
-  };
+  return linkOverStream(port, description, settings, () =>
+    port.isOpen ? new Promise<void>((resolve) => port.close(() => resolve())) : Promise.resolve(),
+  );
 }
 
 async function openTcp(spec: { host: string; port: number }, settings: PortSettings): Promise<Link> {
@@ -135,14 +89,28 @@ async function openTcp(spec: { host: string; port: number }, settings: PortSetti
     socket.once('error', (err) => reject(translateOpenError(err, description)));
     socket.connect(spec.port, spec.host, () => resolve());
   });
+  return linkOverStream(socket, description, settings, async () => {
+    socket.destroy();
+  });
+}
+
+/** A serial port stream and a TCP socket are both Duplex streams: one Link shape for both. */
+function linkOverStream(
+  stream: Duplex,
+  description: string,
+  settings: PortSettings,
+  closeStream: () => Promise<void>,
+): Link {
   let closedByUs = false;
   let closed = false;
   const closeListeners: ((reason: Error | undefined) => void)[] = [];
-  socket.on('error', () => undefined);
-  socket.on('close', () => {
+  const hangUp = (reason: Error | undefined) => {
+    if (closed) return;
     closed = true;
-    if (!closedByUs) for (const l of closeListeners) l(undefined);
-  });
+    if (!closedByUs) for (const l of closeListeners) l(reason);
+  };
+  stream.on('close', (err?: Error) => hangUp(err instanceof Error ? err : undefined));
+  stream.on('error', (err: Error) => hangUp(err));
   return {
     description,
     eightBitClean: isEightBitClean(settings),
@@ -156,13 +124,22 @@ async function openTcp(spec: { host: string; port: number }, settings: PortSetti
           reject(new PosdecomError(ErrorCode.TransportDisconnected, `link lost: ${description}`));
           return;
         }
-        socket.write(bytes, (err) => (err ? reject(err) : resolve()));
+        stream.write(bytes, (err) =>
+          err
+            ? reject(
+                new PosdecomError(
+                  ErrorCode.TransportWriteFailed,
+                  `write failed on ${description}: ${err.message}`,
+                ),
+              )
+            : resolve(),
+        );
       }),
-    onData: (listener) => socket.on('data', listener),
+    onData: (listener) => stream.on('data', listener),
     onClose: (listener) => closeListeners.push(listener),
     close: async () => {
       closedByUs = true;
-      socket.destroy();
+      if (!closed) await closeStream();
       closed = true;
     },
   };

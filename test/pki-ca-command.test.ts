@@ -149,7 +149,10 @@ describe('posdecom ca', () => {
     [['ca', 'issue', '--ca', 'x', '--name', 'N', '--out', 'o'], /needs --email/],
     [['ca', 'init', '--out', 'o'], /needs --org/],
     [['ca', 'issue-recipient', '--out', 'o', '--name', 'N'], /needs --ca/],
-    [['ca', 'revoke', '--out', 'o'], /unknown ca action "revoke"/],
+    [
+      ['ca', 'revoke', '--out', 'o'],
+      /^posdecom: Invalid values: Argument: action, Given: "revoke", Choices: "init", "issue", "issue-recipient"\n$/,
+    ],
   ])('exits 2 for incomplete usage: %j', async (argv, message) => {
     const r = await run(argv);
     expect(r.code).toBe(ExitCode.Usage);

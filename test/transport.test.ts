@@ -31,7 +31,12 @@ class FutureTerminal implements AttachablePeer {
       if (e.type !== 'line') return;
       const d = decodeFrame(e.line);
       if (!d.ok) return;
-      const header = { ok: false, code: 'PROTO_VERSION', message: 'this terminal speaks 2.0', supported: ['2.0'] };
+      const header = {
+        ok: false,
+        code: 'PROTO_VERSION',
+        message: 'this terminal speaks 2.0',
+        supported: ['2.0'],
+      };
       end.write(encodeFrame({ seq: d.frame.seq, kind: 'R', type: d.frame.type, header }));
     });
     end.onData((b) => framer.push(b));

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, PosdecomError } from '../protocol/errors.js';
 import type { StoreInfo } from '../protocol/messages.js';
+import type { ManifestStore } from './backup-manifest.js';
 import { createEncryptedFileWriter, type Recipient } from './cms-encrypt.js';
 import { FingerprintAccumulator } from './fingerprints.js';
 import { backupFileName } from './safe-name.js';
@@ -14,20 +15,7 @@ import { backupFileName } from './safe-name.js';
  *
  *   terminal READs -> sink -> sha256 + fingerprints + encrypt -> .partial -> fsync -> rename
  */
-export interface StoreBackupResult {
-  name: string;
-  file: string;
-  kind: string;
-  size: number;
-  records: number;
-  cardData: boolean;
-  terminalSha256: string;
-  receivedSha256: string;
-  ciphertextSha256: string;
-  status: 'ok' | 'failed';
-  error?: string;
-  startedAt: string;
-  finishedAt: string;
+export interface StoreBackupResult extends ManifestStore {
   /** Path of the block fingerprints, kept for erase verification. */
   fingerprintsPath: string;
 }

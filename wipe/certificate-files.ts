@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { canonicalBytes } from './canonical-json.js';
 import type { WipeCertificate } from './certificate-model.js';
-import { renderCertificatePdf } from './certificate-pdf.js';
 import { assertSchema } from './certificate-schema.js';
 import { writeFileAtomic } from './pki-fs.js';
 import { signCertificate, type Signer } from './sign.js';
@@ -40,6 +39,8 @@ export async function writeCertificateFiles(
   const json = canonicalBytes(certificate);
   const jsonSha256 = sha256(json);
   const p7s = signCertificate(json, signer);
+  // pdfkit takes a third of a second to load: only the run that issues a certificate pays it.
+  const { renderCertificatePdf } = await import('./certificate-pdf.js');
   const pdf = await renderCertificatePdf(certificate, jsonSha256);
   const out = (name: string, bytes: Buffer, digest = sha256(bytes)) => ({
     path: join(dir, name),

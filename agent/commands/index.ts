@@ -5,6 +5,7 @@ import { decommissionCommand } from './decommission.js';
 import { demoCommand } from './demo.js';
 import { identifyCommand } from './identify.js';
 import { portsCommand } from './ports.js';
+import { replayCommand } from './replay.js';
 import { simulateCommand } from './simulate.js';
 import { verifyCommand } from './verify.js';
 
@@ -18,4 +19,5 @@ export const commands: CliCommand[] = [
   simulateCommand,
   caCommand,
   verifyCommand,
+  replayCommand,
 ];

@@ -11,6 +11,7 @@ import { Journal } from '../journal.js';
 import { portSettingsFrom, sessionOptionsFrom } from '../options.js';
 import { createReporter } from '../reporter.js';
 import { readKeyConfig } from '../signing-config.js';
+import { PROCESS_IO, type CommandIo } from '../command.js';
 import { Transcript } from '../transcript.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { Connection } from '../workflow/connection.js';
@@ -18,10 +19,11 @@ import { Connection } from '../workflow/connection.js';
 /**
  * `posdecom backup`: the decommission job's backup step on its own. Reads only (no
  * authorization, nothing changes on the terminal); same transport, journal, reconnect and
- * progress display as decommission.
+ * progress display as decommission. `io` lets `posdecom replay` run it without writing to the
+ * process's own streams.
  */
-export async function runBackup(args: BackupArgs): Promise<number> {
-  const human = args.json ? process.stderr : process.stdout;
+export async function runBackup(args: BackupArgs, io: CommandIo = PROCESS_IO): Promise<number> {
+  const human = args.json ? io.stderr : io.stdout;
   const r = createReporter({ stream: human, tty: Boolean(human.isTTY) });
   let conn: Connection | undefined;
   let journal: Journal | undefined;
@@ -42,7 +44,23 @@ export async function runBackup(args: BackupArgs): Promise<number> {
       throw new PosdecomError(ErrorCode.UsageInvalid, `--resume: ${dir} holds no backup to resume`);
     }
     mkdirSync(join(dir, 'work'), { recursive: true, mode: 0o700 });
-    transcript = args.record ? new Transcript(args.record) : undefined;
+    const wantedStores = args.stores
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    transcript = args.record
+      ? new Transcript(args.record, {
+          command: 'backup',
+          port: args.port,
+          settings: portSettingsFrom(args),
+          session: sessionOptionsFrom(args),
+          options: {
+            resume: args.resume,
+            reconnectWaitMs: Math.max(0, args['reconnect-wait']) * 1000,
+            ...(wantedStores ? { stores: wantedStores } : {}),
+          },
+        })
+      : undefined;
     const c = new Connection({
       port: args.port,
       settings: portSettingsFrom(args),
@@ -56,7 +74,9 @@ export async function runBackup(args: BackupArgs): Promise<number> {
     conn = c;
     r.step(`connecting to ${args.port}`);
     const driver = await c.open();
+    transcript?.setStep('identify');
     const identity = await driver.identify();
+    transcript?.noteIdentity(identity);
     c.pin(identity, undefined);
     r.info(`terminal ${identity.vendor} ${identity.model}, serial ${identity.serial}`);
     journal = args.resume ? Journal.open(dir) : Journal.create(dir);
@@ -70,6 +90,7 @@ export async function runBackup(args: BackupArgs): Promise<number> {
       { name: TOOL_NAME, version: TOOL_VERSION },
       args.resume,
     );
+    transcript?.setStep('inventory');
     const all = await c.withLink('stores', (d) => d.listStores());
     const wanted = args.stores
       ? args.stores
@@ -134,7 +155,7 @@ export async function runBackup(args: BackupArgs): Promise<number> {
     journal.append('done', { data: { failed: failed.map((f) => f.store) } });
     const exitCode = failed.length === 0 ? ExitCode.Success : ExitCode.BackupFailed;
     if (args.json)
-      process.stdout.write(
+      io.stdout.write(
         JSON.stringify({
           dir,
           serial: identity.serial,
@@ -150,7 +171,7 @@ export async function runBackup(args: BackupArgs): Promise<number> {
     return exitCode;
   } catch (err) {
     journal?.append('stop', { data: { error: describeError(err) } });
-    process.stderr.write(`posdecom: ${describeError(err)}\n`);
+    io.stderr.write(`posdecom: ${describeError(err)}\n`);
     return exitCodeFor(err);
   } finally {
     await conn?.close();

@@ -4,7 +4,8 @@ import { openLink } from '../../protocol/transport.js';
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { describeError } from '../errors-text.js';
 import { portSettingsFrom, sessionOptionsFrom } from '../options.js';
-import { PROCESS_IO, Transcript, type CommandIo } from '../transcript.js';
+import { PROCESS_IO, type CommandIo } from '../command.js';
+import { Transcript } from '../transcript.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
 /** `io` lets `posdecom replay` run this command without writing to the process's own streams. */
@@ -17,8 +18,10 @@ export async function runIdentify(args: IdentifyArgs, io: CommandIo = PROCESS_IO
   let driver: LineProtocolDriver | undefined;
   try {
     const link = await openLink(args.port, settings);
-    driver = await LineProtocolDriver.connect(link, { agent: `${TOOL_NAME}/${TOOL_VERSION}`, ...session }, (s) =>
-      transcript?.attach(s),
+    driver = await LineProtocolDriver.connect(
+      link,
+      { agent: `${TOOL_NAME}/${TOOL_VERSION}`, ...session },
+      (s) => transcript?.attach(s),
     );
     transcript?.setStep('identify');
     const identity = await driver.identify();

@@ -32,6 +32,22 @@ const LINK_LOSS = new Set([
   ErrorCode.TransportOpenFailed,
 ]);
 
+type Who = Pick<Identity, 'serial' | 'vendor' | 'model'>;
+
+/**
+ * A terminal that names another serial, vendor or model mid-job is not the one the job checked
+ * against its work order: whatever it is, nothing more is done to it.
+ */
+export function checkSameTerminal(expected: Who, actual: Who, when: string): void {
+  const e = expected;
+  const a = actual;
+  if (a.serial === e.serial && a.vendor === e.vendor && a.model === e.model) return;
+  throw new PosdecomError(
+    ErrorCode.WorkflowAnomaly,
+    `${when}, the terminal identifies as ${a.vendor} ${a.model} ${a.serial}, not ${e.vendor} ${e.model} ${e.serial}; stopping`,
+  );
+}
+
 export function isLinkLoss(err: unknown): boolean {
   return isPosdecomError(err) && LINK_LOSS.has(err.code);
 }
@@ -64,6 +80,11 @@ export class Connection {
     return this.current;
   }
 
+  /** Throws unless `identity` is the terminal pinned by `pin` (nothing is pinned before it). */
+  checkSameTerminal(identity: Identity, when: string): void {
+    if (this.expected) checkSameTerminal(this.expected, identity, when);
+  }
+
   /** From now on a reconnect must find this terminal, and re-authorizes with this code. */
   pin(identity: Identity, authorityCode: string | undefined): void {
     this.expected = { serial: identity.serial, vendor: identity.vendor, model: identity.model };
@@ -94,15 +115,7 @@ export class Connection {
         const driver = await this.open();
         const identity = await driver.identify();
         const e = this.expected;
-        if (
-          e &&
-          (identity.serial !== e.serial || identity.vendor !== e.vendor || identity.model !== e.model)
-        ) {
-          throw new PosdecomError(
-            ErrorCode.WorkflowAnomaly,
-            `after reconnecting, the terminal identifies as ${identity.vendor} ${identity.model} ${identity.serial}, not ${e.vendor} ${e.model} ${e.serial}; stopping`,
-          );
-        }
+        if (e) checkSameTerminal(e, identity, 'after reconnecting');
         if (this.authority !== undefined && e) await driver.authorize(e.serial, this.authority);
         this.o.reporter.info('terminal back; continuing');
         return;

@@ -1,4 +1,4 @@
-import type { StepRecord } from '../../wipe/certificate-model.js';
+import { STEP_NAMES, type StepRecord } from '../../wipe/certificate-model.js';
 import type { JournalEntry } from '../journal.js';
 import type { Inventory } from './context.js';
 import type { JobFacts, StoreFacts } from './machine.js';
@@ -87,19 +87,6 @@ export function recordsFromJournal(entries: JournalEntry[]): StepRecord[] {
       byKey.set(key, r);
     }
   }
-  const order = [
-    'identify',
-    'authorize',
-    'inventory',
-    'disable-acceptance',
-    'settle',
-    'network-down',
-    'backup',
-    'erase',
-    'erase-verification',
-    'key-zeroization',
-    'unbind',
-    'finalize',
-  ];
-  return [...byKey.values()].sort((a, b) => order.indexOf(a.step) - order.indexOf(b.step));
+
+  return [...byKey.values()].sort((a, b) => STEP_NAMES.indexOf(a.step) - STEP_NAMES.indexOf(b.step));
 }

@@ -1,5 +1,5 @@
 import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
-import type { Identity } from '../../protocol/messages.js';
+import type { Identity, Status } from '../../protocol/messages.js';
 import type { Journal, JournalEntry } from '../journal.js';
 import type { Reporter } from '../reporter.js';
 import type { WorkOrder } from '../work-order.js';
@@ -59,7 +59,15 @@ export function checkIdentity(
 export async function takeInventory(conn: Connection): Promise<Inventory> {
   const d = conn.driver();
   const identity = await conn.withLink('identify', (x) => x.identify());
+  conn.checkSameTerminal(identity, 'at inventory');
   const status = await conn.withLink('status', (x) => x.status());
+  const disagreement = identityStatusDisagreement(identity, status);
+  if (disagreement) {
+    throw new PosdecomError(
+      ErrorCode.SessionHostile,
+      `the terminal contradicts itself: ${disagreement}; stopping`,
+    );
+  }
   const stores = d.capabilities.readStores ? await conn.withLink('stores', (x) => x.listStores()) : [];
   const keys = d.capabilities.keyInventory ? await conn.withLink('keys', (x) => x.keys()) : [];
   return {
@@ -72,6 +80,17 @@ export async function takeInventory(conn: Connection): Promise<Inventory> {
     eraseMethods: [...d.capabilities.erase],
     protocol: d.protocol,
   };
+}
+
+/** IDENTIFY and STATUS describe one terminal; a terminal that answers both ways is not believed. */
+function identityStatusDisagreement(identity: Identity, status: Status): string | undefined {
+  const unbound = identity.tid === null && identity.mid === null;
+  if (unbound && status.bound) return 'IDENTIFY reports no TID or MID, but STATUS says bound';
+  if (!unbound && !status.bound)
+    return `IDENTIFY reports TID ${identity.tid ?? 'none'}, but STATUS says unbound`;
+  if (identity.state !== status.state)
+    return `IDENTIFY says ${identity.state}, but STATUS says ${status.state}`;
+  return undefined;
 }
 
 /**

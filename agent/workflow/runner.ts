@@ -65,7 +65,21 @@ export async function runDecommission(o: DecommissionOptions): Promise<JobResult
   const recipient = await loadRecipient(o.recipientPath);
   const audit: AuditLog = o.dryRun ? { log: silentLog(), close: () => undefined } : openAuditLog(o.dir);
   const log = audit.log;
-  const transcript = o.record ? new Transcript(o.record) : undefined;
+  const transcript = o.record
+    ? new Transcript(o.record, {
+        command: 'decommission',
+        port: o.port,
+        settings: o.settings,
+        ...(o.session ? { session: o.session } : {}),
+        options: {
+          resume: o.resume,
+          dryRun: o.dryRun,
+          allowUnsettled: o.allowUnsettled,
+          reconnectWaitMs: o.reconnectWaitMs,
+        },
+        workOrders: o.workOrders,
+      })
+    : undefined;
   let journal: Journal | undefined;
   let inventory: Inventory | undefined;
   let workOrder: WorkOrder | undefined;
@@ -108,6 +122,7 @@ export async function runDecommission(o: DecommissionOptions): Promise<JobResult
   try {
     r.step(`connecting to ${o.port}`);
     const driver = await conn.open();
+    transcript?.setStep('identify');
     const identity = await driver.identify();
     transcript?.noteIdentity({ ...identity });
     const previous = o.resume ? Journal.read(join(o.dir, 'journal.jsonl')) : [];
@@ -119,12 +134,14 @@ export async function runDecommission(o: DecommissionOptions): Promise<JobResult
     const code = authorityCode(workOrder);
     const authStarted = new Date();
     if (!o.dryRun) {
+      transcript?.setStep('authorize');
       await driver.authorize(identity.serial, code);
       r.info(`authorized (authority ${workOrder.authority.reference})`);
     }
     conn.pin(identity, o.dryRun ? undefined : code);
 
     if (o.dryRun) {
+      transcript?.setStep('inventory');
       inventory = await takeInventory(conn);
       facts = initialFacts(inventory, o.allowUnsettled, driver.capabilities.zeroize);
       r.print(planText(inventory, workOrder, o.allowUnsettled, facts));
@@ -133,14 +150,36 @@ export async function runDecommission(o: DecommissionOptions): Promise<JobResult
     }
 
     const ctxBase = { jobId: '', workOrder };
+    const wo = workOrder;
+    const journalIdentified = (j: Journal, only?: (step: string) => boolean) => {
+      const results = [
+        record('identify', authStarted, 'PASS', {
+          ...identity,
+          confirmedBy: 'IDENTIFY',
+          workOrderSerial: wo.terminal.serial,
+        }),
+        record('authorize', authStarted, 'PASS', {
+          method: 'HMAC-SHA256 challenge-response',
+          authorityReference: wo.authority.reference,
+        }),
+      ];
+      for (const rec of results) {
+        if (only && !only(rec.step)) continue;
+        j.append('result', { step: rec.step, data: { outcome: 'done', records: [rec] } });
+      }
+    };
     if (o.resume) {
       journal = Journal.open(o.dir);
       const rebuilt = factsFromJournal(journal.entries, driver.capabilities.zeroize);
       ctxBase.jobId = String(journal.entries.find((e) => e.type === 'job')?.data?.jobId ?? '');
       journal.append('resume', { data: { identity } });
+      // A crash right after the job entry leaves these unrecorded; this run has just done both.
+      const entries = journal.entries;
+      journalIdentified(journal, (step) => !entries.some((e) => e.type === 'result' && e.step === step));
       if (rebuilt) {
         inventory = rebuilt.inventory;
         facts = rebuilt.facts;
+        transcript?.setStep('reverify');
         await reverify(conn, facts, inventory, r, journal);
       }
     } else {
@@ -157,31 +196,7 @@ export async function runDecommission(o: DecommissionOptions): Promise<JobResult
           protocol: driver.protocol,
         },
       });
-      journal.append('result', {
-        step: 'identify',
-        data: {
-          outcome: 'done',
-          records: [
-            record('identify', authStarted, 'PASS', {
-              ...identity,
-              confirmedBy: 'IDENTIFY',
-              workOrderSerial: workOrder.terminal.serial,
-            }),
-          ],
-        },
-      });
-      journal.append('result', {
-        step: 'authorize',
-        data: {
-          outcome: 'done',
-          records: [
-            record('authorize', authStarted, 'PASS', {
-              method: 'HMAC-SHA256 challenge-response',
-              authorityReference: workOrder.authority.reference,
-            }),
-          ],
-        },
-      });
+      journalIdentified(journal);
     }
 
     const backupSet = await BackupSet.open(
@@ -216,6 +231,7 @@ export async function runDecommission(o: DecommissionOptions): Promise<JobResult
     for (;;) {
       const action: Action = facts ? nextAction(facts) : { do: 'inventory' };
       if (action.do === 'inventory') {
+        transcript?.setStep('inventory');
         inventory = await takeInventory(conn);
         journal.append('result', {
           step: 'inventory',
@@ -244,8 +260,9 @@ export async function runDecommission(o: DecommissionOptions): Promise<JobResult
       }
       if (action.do === 'stop') {
         journal.append('stop', { data: { kind: action.kind, reason: action.reason } });
-        r.warn(`stopped: ${action.reason}`);
+        r.error(`stopped: ${action.reason}`);
         log.warn({ kind: action.kind }, action.reason);
+        transcript?.setStep('certificate');
         identityAfter = await conn.withLink('identify', (d) => d.identify()).catch(() => undefined);
         certificateResult = await issue(false);
         return await finish(
@@ -254,7 +271,10 @@ export async function runDecommission(o: DecommissionOptions): Promise<JobResult
         );
       }
       if (action.do === 'certificate' || action.do === 'done') {
+        transcript?.setStep('certificate');
         identityAfter = await conn.withLink('identify', (d) => d.identify()).catch(() => identityAfter);
+        // The certificate must not describe another terminal than the one that was erased.
+        if (identityAfter) conn.checkSameTerminal(identityAfter, 'at the end of the job');
         certificateResult = await issue(true);
         return await finish(exitForFacts(facts!, certificateResult.certificate.overall.result));
       }

@@ -1,3 +1,4 @@
+import { checkSameTerminal } from './connection.js';
 import type { JobContext, StepOutcome } from './context.js';
 import { record } from './records.js';
 
@@ -39,6 +40,7 @@ export async function unbind(ctx: JobContext): Promise<StepOutcome> {
   const before = ctx.inventory().identity;
   await ctx.withLink('unbind', (d) => d.unbind(ctx.opId('unbind')));
   const after = await ctx.withLink('identify', (d) => d.identify());
+  checkSameTerminal(before, after, 'after unbinding');
   const status = await ctx.withLink('status', (d) => d.status());
   const ok = after.tid === null && after.mid === null && !status.bound;
   const evidence = {

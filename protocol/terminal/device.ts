@@ -53,6 +53,8 @@ export class Device {
   readonly eraser: Eraser;
   link: DeviceLink = { connected: () => false, event: () => undefined, pull: () => undefined };
   private persistFailure: string | undefined;
+  /** Inside asOneWrite: saves wait, so a change and its op record reach the file together. */
+  private deferred: { dirty: boolean } | undefined;
 
   constructor(readonly options: ResolvedOptions) {
     const { seed } = options;
@@ -150,9 +152,30 @@ export class Device {
     this.persist();
   }
 
+  /**
+   * Runs `work` (a destructive request and the recording of its op) as one write of the state
+   * file. Saved separately, a crash between the two saves would leave the change done but its op
+   * unknown, and the agent's resend of the same op would do it a second time (s.7.5).
+   */
+  async asOneWrite<T>(work: () => Promise<T>): Promise<T> {
+    if (this.deferred) return work();
+    const deferred = { dirty: false };
+    this.deferred = deferred;
+    try {
+      return await work();
+    } finally {
+      this.deferred = undefined;
+      if (deferred.dirty) this.persist();
+    }
+  }
+
   /** Saves the state file; `strict` (at start-up) turns a failure into an error instead of a warning. */
   persist(strict = false): void {
     if (!this.options.statePath) return;
+    if (this.deferred && !strict) {
+      this.deferred.dirty = true;
+      return;
+    }
     const state: PersistedState = {
       format: STATE_FORMAT,
       seed: this.options.seed,

@@ -65,10 +65,12 @@ export async function dispatch(
       const job = type === 'ERASE' ? ctx.device.jobs.get(op) : undefined;
       return job ? eraseReply(job) : { header: recorded.response };
     }
-    const reply = await HANDLERS[type](ctx);
-    executed(type);
-    ctx.device.recordOp(op, type, reply.header);
-    return reply;
+    return await ctx.device.asOneWrite(async () => {
+      const reply = await HANDLERS[type](ctx);
+      executed(type);
+      ctx.device.recordOp(op, type, reply.header);
+      return reply;
+    });
   } catch (err) {
     if (err instanceof Refusal) return { header: err.reply() };
     // A bug in the simulator must not kill the link: answer as a terminal would (s.8).
