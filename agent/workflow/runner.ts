@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
-import { ErrorCode, isPosdecomError, PosdecomError } from '../../protocol/errors.js';
+import { isPosdecomError } from '../../protocol/errors.js';
 import type { Identity } from '../../protocol/messages.js';
 import type { PortSettings } from '../../protocol/port-spec.js';
 import type { SessionOptions } from '../../protocol/session.js';
@@ -19,17 +17,14 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { authorityCode, type WorkOrder } from '../work-order.js';
 import { certify } from './certify.js';
 import { Connection } from './connection.js';
-import type { Inventory, JobContext, StepOutcome } from './context.js';
+import type { Inventory, JobContext } from './context.js';
 import { applyResult, factsFromJournal, initialFacts } from './facts.js';
 import { nextAction, type Action, type JobFacts } from './machine.js';
 import { planText } from './plan.js';
 import { checkIdentity, takeInventory, reverify } from './preflight.js';
-import { record } from './records.js';
-import { backupOne } from './steps-backup.js';
-import { eraseOne } from './steps-erase.js';
-import { finalize, unbind, zeroizeKeys } from './steps-final.js';
-import { settle } from './steps-settle.js';
-import { disableAcceptance, networkDown } from './steps-switches.js';
+import { exitForFacts, isDestructive, journalKey, perform } from './perform.js';
+import { prepareJobDir } from './job-dir.js';
+import { journalInventory, journalPreflight, startJob } from './job-journal.js';
 import { summarize, type JobSummary } from './summary.js';
 
 export interface DecommissionOptions {
@@ -60,7 +55,7 @@ export interface JobResult {
 export async function runDecommission(o: DecommissionOptions): Promise<JobResult> {
   const started = Date.now();
   const r = o.reporter;
-  prepareDir(o);
+  prepareJobDir(o.dir, o.resume, o.dryRun);
   // Everything that can be checked without the terminal is checked before it is touched.
   const recipient = await loadRecipient(o.recipientPath);
   const audit: AuditLog = o.dryRun ? { log: silentLog(), close: () => undefined } : openAuditLog(o.dir);
@@ -150,24 +145,6 @@ export async function runDecommission(o: DecommissionOptions): Promise<JobResult
     }
 
     const ctxBase = { jobId: '', workOrder };
-    const wo = workOrder;
-    const journalIdentified = (j: Journal, only?: (step: string) => boolean) => {
-      const results = [
-        record('identify', authStarted, 'PASS', {
-          ...identity,
-          confirmedBy: 'IDENTIFY',
-          workOrderSerial: wo.terminal.serial,
-        }),
-        record('authorize', authStarted, 'PASS', {
-          method: 'HMAC-SHA256 challenge-response',
-          authorityReference: wo.authority.reference,
-        }),
-      ];
-      for (const rec of results) {
-        if (only && !only(rec.step)) continue;
-        j.append('result', { step: rec.step, data: { outcome: 'done', records: [rec] } });
-      }
-    };
     if (o.resume) {
       journal = Journal.open(o.dir);
       const rebuilt = factsFromJournal(journal.entries, driver.capabilities.zeroize);
@@ -175,7 +152,13 @@ export async function runDecommission(o: DecommissionOptions): Promise<JobResult
       journal.append('resume', { data: { identity } });
       // A crash right after the job entry leaves these unrecorded; this run has just done both.
       const entries = journal.entries;
-      journalIdentified(journal, (step) => !entries.some((e) => e.type === 'result' && e.step === step));
+      journalPreflight(
+        journal,
+        identity,
+        workOrder,
+        authStarted,
+        (step) => !entries.some((e) => e.type === 'result' && e.step === step),
+      );
       if (rebuilt) {
         inventory = rebuilt.inventory;
         facts = rebuilt.facts;
@@ -183,20 +166,14 @@ export async function runDecommission(o: DecommissionOptions): Promise<JobResult
         await reverify(conn, facts, inventory, r, journal);
       }
     } else {
-      journal = Journal.create(o.dir);
-      ctxBase.jobId = randomUUID();
-      journal.append('job', {
-        data: {
-          jobId: ctxBase.jobId,
-          workOrder: workOrder.id,
-          serial: identity.serial,
-          port: o.port.startsWith('sim:') ? o.port : 'serial',
-          allowUnsettled: o.allowUnsettled,
-          tool: { name: TOOL_NAME, version: TOOL_VERSION },
-          protocol: driver.protocol,
-        },
-      });
-      journalIdentified(journal);
+      ({ journal, jobId: ctxBase.jobId } = startJob(o.dir, {
+        workOrder,
+        identity,
+        port: o.port,
+        allowUnsettled: o.allowUnsettled,
+        protocol: driver.protocol,
+        at: authStarted,
+      }));
     }
 
     const backupSet = await BackupSet.open(
@@ -233,20 +210,7 @@ export async function runDecommission(o: DecommissionOptions): Promise<JobResult
       if (action.do === 'inventory') {
         transcript?.setStep('inventory');
         inventory = await takeInventory(conn);
-        journal.append('result', {
-          step: 'inventory',
-          data: {
-            outcome: 'done',
-            inventory,
-            records: [
-              record('inventory', new Date(), 'PASS', {
-                status: inventory.status,
-                stores: inventory.stores,
-                keys: inventory.keys,
-              }),
-            ],
-          },
-        });
+        journalInventory(journal, inventory);
         facts = initialFacts(inventory, ctx.allowUnsettled, driver.capabilities.zeroize);
         continue;
       }
@@ -331,105 +295,3 @@ export async function runDecommission(o: DecommissionOptions): Promise<JobResult
     return await finish(exitCode, message);
   }
 }
-
-function prepareDir(o: DecommissionOptions): void {
-  const journalThere = existsSync(join(o.dir, 'journal.jsonl'));
-  if (o.resume && !journalThere) {
-    throw new PosdecomError(ErrorCode.UsageInvalid, `--resume: ${o.dir} holds no job to resume`);
-  }
-  if (!o.resume && !o.dryRun && journalThere) {
-    const entries = Journal.read(join(o.dir, 'journal.jsonl'));
-    const last = entries[entries.length - 1];
-    const finished = last?.type === 'intent' && last.step === 'certificate' && last.data?.final === true;
-    throw new PosdecomError(
-      ErrorCode.WorkflowUnfinishedJob,
-      finished
-        ? `${o.dir} holds a finished job; choose another --out`
-        : `${o.dir} holds an unfinished job; continue it with --resume (or choose another --out)`,
-    );
-  }
-  try {
-    mkdirSync(o.dir, { recursive: true, mode: 0o700 });
-  } catch (err) {
-    throw new PosdecomError(
-      ErrorCode.BackupOutputUnusable,
-      `cannot create ${o.dir}: ${(err as Error).message}`,
-    );
-  }
-}
-
-function isDestructive(a: Action): boolean {
-  return a.do !== 'inventory' && a.do !== 'done';
-}
-
-function journalKey(a: Action): { step: string; target?: string } {
-  switch (a.do) {
-    case 'backup':
-    case 'erase':
-      return { step: a.do, target: a.store };
-    case 'zeroize':
-      return { step: 'key-zeroization' };
-    case 'skip':
-      return a.target ? { step: a.step, target: a.target } : { step: a.step };
-    default:
-      return { step: a.do };
-  }
-}
-
-async function perform(ctx: JobContext, a: Action, set: BackupSet): Promise<StepOutcome> {
-  switch (a.do) {
-    case 'disable-acceptance':
-      return disableAcceptance(ctx);
-    case 'settle':
-      return settle(ctx);
-    case 'network-down':
-      return networkDown(ctx);
-    case 'backup':
-      return backupOne(ctx, set, a.store);
-    case 'erase':
-      return eraseOne(ctx, a.store);
-    case 'zeroize':
-      return zeroizeKeys(ctx);
-    case 'unbind':
-      return unbind(ctx);
-    case 'finalize':
-      return finalize(ctx);
-    case 'skip': {
-      const result = a.step === 'key-zeroization' ? 'UNKNOWN' : 'FAIL';
-      const note = `not attempted: ${a.reason}`;
-      ctx.reporter.warn(`${a.step}${a.target ? ` ${a.target}` : ''} ${note}`);
-      const records = [
-        record(
-          a.step,
-          new Date(),
-          result,
-          { attempted: false, reason: a.reason },
-          { ...(a.target ? { target: a.target } : {}), note },
-        ),
-      ];
-      if (a.step === 'erase' && a.target) {
-        records.push(
-          record(
-            'erase-verification',
-            new Date(),
-            'FAIL',
-            { attempted: false, reason: a.reason },
-            { target: a.target, note },
-          ),
-        );
-      }
-      return { outcome: 'skipped', records };
-    }
-    default:
-      throw new PosdecomError(ErrorCode.WorkflowPrecondition, `no step for ${a.do}`);
-  }
-}
-
-function exitForFacts(f: JobFacts, overall: string): number {
-  if (overall === 'PASS') return ExitCode.Success;
-  if (f.settle !== 'settled') return ExitCode.Precondition;
-  if (f.stores.some((s) => s.backup !== 'verified')) return ExitCode.BackupFailed;
-  return ExitCode.EraseFailed;
-}
-
-export type { Logger };

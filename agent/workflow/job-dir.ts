@@ -1,0 +1,38 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
+import { JOURNAL_FILE, Journal } from '../journal.js';
+
+/**
+ * One job per output directory: a fresh run refuses a directory that holds a job (finished or
+ * not), and --resume refuses one that holds none.
+ */
+export function prepareJobDir(dir: string, resume: boolean, dryRun: boolean): void {
+  const journalThere = existsSync(join(dir, JOURNAL_FILE));
+  if (resume && !journalThere) {
+    throw new PosdecomError(ErrorCode.UsageInvalid, `--resume: ${dir} holds no job to resume`);
+  }
+  if (!resume && !dryRun && journalThere) {
+    throw new PosdecomError(
+      ErrorCode.WorkflowUnfinishedJob,
+      isFinished(dir)
+        ? `${dir} holds a finished job; choose another --out`
+        : `${dir} holds an unfinished job; continue it with --resume (or choose another --out)`,
+    );
+  }
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new PosdecomError(
+      ErrorCode.BackupOutputUnusable,
+      `cannot create ${dir}: ${(err as Error).message}`,
+    );
+  }
+}
+
+/** The certificate intent of a completed job is the journal's last line (nothing follows it). */
+function isFinished(dir: string): boolean {
+  const entries = Journal.read(join(dir, JOURNAL_FILE));
+  const last = entries[entries.length - 1];
+  return last?.type === 'intent' && last.step === 'certificate' && last.data?.final === true;
+}

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import type { Identity } from '../../protocol/messages.js';
+import { Journal } from '../journal.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import type { WorkOrder } from '../work-order.js';
+import type { Inventory } from './context.js';
+import { record } from './records.js';
+
+/**
+ * The journal entries that open a job: who and what it is about, and the preflight results
+ * (identify, authorize) that happened before the journal existed.
+ */
+export function journalPreflight(
+  journal: Journal,
+  identity: Identity,
+  workOrder: WorkOrder,
+  at: Date,
+  only: (step: string) => boolean = () => true,
+): void {
+  const results = [
+    record('identify', at, 'PASS', {
+      ...identity,
+      confirmedBy: 'IDENTIFY',
+      workOrderSerial: workOrder.terminal.serial,
+    }),
+    record('authorize', at, 'PASS', {
+      method: 'HMAC-SHA256 challenge-response',
+      authorityReference: workOrder.authority.reference,
+    }),
+  ];
+  for (const rec of results) {
+    if (only(rec.step))
+      journal.append('result', { step: rec.step, data: { outcome: 'done', records: [rec] } });
+  }
+}
+
+export function startJob(
+  dir: string,
+  j: {
+    workOrder: WorkOrder;
+    identity: Identity;
+    port: string;
+    allowUnsettled: boolean;
+    protocol: string;
+    at: Date;
+  },
+): { journal: Journal; jobId: string } {
+  const journal = Journal.create(dir);
+  const jobId = randomUUID();
+  journal.append('job', {
+    data: {
+      jobId,
+      workOrder: j.workOrder.id,
+      serial: j.identity.serial,
+      // A device path can name the technician's machine; only simulated ports are kept.
+      port: j.port.startsWith('sim:') ? j.port : 'serial',
+      allowUnsettled: j.allowUnsettled,
+      tool: { name: TOOL_NAME, version: TOOL_VERSION },
+      protocol: j.protocol,
+    },
+  });
+  journalPreflight(journal, j.identity, j.workOrder, j.at);
+  return { journal, jobId };
+}
+
+/** The inventory is journaled whole: a resumed job compares the terminal against it. */
+export function journalInventory(journal: Journal, inventory: Inventory): void {
+  journal.append('result', {
+    step: 'inventory',
+    data: {
+      outcome: 'done',
+      inventory,
+      records: [
+        record('inventory', new Date(), 'PASS', {
+          status: inventory.status,
+          stores: inventory.stores,
+          keys: inventory.keys,
+        }),
+      ],
+    },
+  });
+}
