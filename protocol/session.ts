@@ -6,13 +6,25 @@ import type { Link } from './link.js';
 import {
   PROTOCOL_VERSION,
   type Catalogue,
-  type Capabilities,
   type ErrorReply,
   type HelloReply,
   type MessageType,
 } from './messages.js';
-import type { Compression, PayloadEncoding } from './payload.js';
+import type { PayloadEncoding } from './payload.js';
 import { errorShape, replyShapes } from './replies.js';
+import { refusal } from './refusal.js';
+import { checkHelloReply } from './hello.js';
+import {
+  DEFAULT_SESSION_OPTIONS,
+  type FrameObserver,
+  type Negotiated,
+  type Reply,
+  type RequestOptions,
+  type SessionCounters,
+  type SessionOptions,
+} from './session-types.js';
+
+export * from './session-types.js';
 
 /**
  * The agent's side of a session (SPEC.md s.5, s.7):
@@ -23,63 +35,6 @@ import { errorShape, replyShapes } from './replies.js';
  * A request is retransmitted with the same seq and bytes; the terminal's duplicate
  * suppression makes that safe, and destructive requests also carry an op id.
  */
-export interface SessionOptions {
-  agent: string;
-  requestTimeoutMs: number;
-  helloTimeoutMs: number;
-  retries: number;
-  /**
-   * Retransmissions allowed while the terminal's frames keep arriving corrupt: the line is alive
-   * but noisy, so the request has not met the silence that `retries` bounds.
-   */
-  noisyRetries: number;
-  maxLine: number;
-  window: number;
-  compression: Compression[];
-  /** When more consecutive frames than this are dropped, the link is treated as hostile. */
-  maxConsecutiveBad: number;
-  maxBusyRetries: number;
-  eventsPerSecond: number;
-}
-
-export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
-  agent: 'posdecom',
-  requestTimeoutMs: 3000,
-  helloTimeoutMs: 10_000,
-  retries: 3,
-  noisyRetries: 12,
-  maxLine: 65536,
-  window: 8,
-  compression: ['deflate', 'none'],
-  maxConsecutiveBad: 64,
-  maxBusyRetries: 20,
-  eventsPerSecond: 100,
-};
-
-export type FrameDirection = 'out' | 'in';
-export interface FrameObserver {
-  (direction: FrameDirection, line: Buffer, frame: Frame | undefined): void;
-}
-
-export interface Negotiated {
-  session: string;
-  maxLine: number;
-  window: number;
-  enc: PayloadEncoding;
-  z: Compression;
-  caps: Capabilities;
-}
-
-export type Reply<T extends MessageType> = Catalogue[T]['res'] & { data?: Buffer };
-
-export interface RequestOptions {
-  timeoutMs?: number;
-  /** Bytes the reply may take on the wire; stretches the timeout on slow links. */
-  expectReplyBytes?: number;
-  /** Overrides SessionOptions.noisyRetries: a caller that adapts to noise (bulk-read) fails fast. */
-  noisyRetries?: number;
-}
-
 interface Pending {
   seq: number;
   type: string;
@@ -102,14 +57,6 @@ interface Pending {
   timer: NodeJS.Timeout | undefined;
   resolve: (frame: Frame) => void;
   reject: (err: Error) => void;
-}
-
-export interface SessionCounters {
-  framesOut: number;
-  framesIn: number;
-  retransmits: number;
-  discarded: Record<string, number>;
-  eventsDropped: number;
 }
 
 export class Session extends EventEmitter {
@@ -196,21 +143,7 @@ export class Session extends EventEmitter {
       },
       { timeoutMs: this.options.helloTimeoutMs },
     )) as HelloReply;
-    const problems: string[] = [];
-    if (reply.proto.split('.')[0] !== PROTOCOL_VERSION.split('.')[0])
-      problems.push(`protocol ${reply.proto}`);
-    // SPEC.md s.2.2: never below 4096, whatever we offered.
-    if (reply.maxLine > Math.max(this.options.maxLine, 4096))
-      problems.push(`maxLine ${reply.maxLine} above our offer`);
-    if (reply.window > this.options.window) problems.push(`window ${reply.window} above our offer`);
-    if (!offerEnc.includes(reply.enc)) problems.push(`encoding ${reply.enc} was not offered`);
-    if (!this.options.compression.includes(reply.z)) problems.push(`compression ${reply.z} was not offered`);
-    if (problems.length > 0) {
-      throw new PosdecomError(
-        ErrorCode.SessionProtocolVersion,
-        `terminal answered HELLO with ${problems.join(', ')}`,
-      );
-    }
+    checkHelloReply(reply, this.options, offerEnc);
     this.negotiated = {
       session: reply.session,
       maxLine: reply.maxLine,
@@ -562,16 +495,4 @@ function discardedSince(before: Record<string, number>, now: Record<string, numb
 
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-function refusal(type: string, err: ErrorReply): PosdecomError {
-  const context = { type, code: err.code, attemptsLeft: err.attemptsLeft, reasons: err.reasons };
-  const text = `terminal refused ${type}: ${err.code}${err.message ? ` (${err.message})` : ''}`;
-  if (err.code === 'AUTH_FAILED') return new PosdecomError(ErrorCode.TerminalAuthFailed, text, context);
-  if (err.code === 'AUTH_LOCKED') return new PosdecomError(ErrorCode.TerminalAuthLocked, text, context);
-  if (err.code === 'PROTO_VERSION') return new PosdecomError(ErrorCode.SessionProtocolVersion, text, context);
-  if (err.code === 'UNSUPPORTED' || err.code === 'UNKNOWN_TYPE') {
-    return new PosdecomError(ErrorCode.TerminalUnsupported, text, context);
-  }
-  return new PosdecomError(ErrorCode.TerminalRefused, text, context);
 }
