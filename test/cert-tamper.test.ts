@@ -16,8 +16,8 @@ import { verifyCertificateSync, type VerificationReport } from '../wipe/verify.j
  * Tampering: any change to either file must fail verification. posdecom's verifier is held to
  * every byte of both files. openssl is held to every sampled byte of the JSON and to the bytes
  * of the signature file that a signature covers or that name the signer; it does not look at
- * some unsigned fields (the SignedData version, AlgorithmIdentifier NULLs, eContentType, and
- * copies of the trust anchor carried in the file), which is one reason posdecom verify exists.
+ * some unsigned fields (the SignedData and SignerInfo versions, AlgorithmIdentifier NULLs and the
+ * eContentType; the trust anchor is not carried in the file), which is one reason posdecom verify exists.
  */
 
 let dir: string;

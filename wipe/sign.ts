@@ -42,7 +42,9 @@ export function signCertificate(jsonBytes: Uint8Array, signer: Signer): Buffer {
   p7.content = forge.util.createBuffer(Buffer.from(jsonBytes).toString('binary'));
   const cert = forge.pki.certificateFromPem(signer.certPem);
   p7.addCertificate(cert);
-  for (const pem of signer.chainPems) p7.addCertificate(pem);
+  // The trust anchor stays out: the verifier brings its own, and openssl never reads a copy
+  // carried in the file, so a damaged copy would be a byte no verifier notices.
+  for (const pem of signer.chainPems) if (!isSelfSigned(pem)) p7.addCertificate(pem);
   p7.addSigner({
     key: forgeSigningKey(key),
     certificate: cert,
@@ -57,6 +59,15 @@ export function signCertificate(jsonBytes: Uint8Array, signer: Signer): Buffer {
   });
   p7.sign({ detached: true });
   return Buffer.from(forge.asn1.toDer(p7.toAsn1()).getBytes(), 'binary');
+}
+
+function isSelfSigned(pem: string): boolean {
+  try {
+    const x = new X509Certificate(pem);
+    return x.checkIssued(x) && x.verify(x.publicKey);
+  } catch {
+    return false;
+  }
 }
 
 /** A technician's signing material from a directory made by `posdecom ca issue`. */
