@@ -25,8 +25,10 @@ const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const files = readdirSync(FIXTURES)
   .filter((f) => f.endsWith('.jsonl'))
   .sort();
+const recording = JSON.parse(
+  readFileSync(new URL('./helpers/fixture-recording.json', import.meta.url), 'utf8'),
+) as { passphrase: string };
 const plan = JSON.parse(readFileSync(join(FIXTURES, 'stories.json'), 'utf8')) as {
-  passphrase: string;
   wrongAuthorityCode: string;
 };
 
@@ -142,7 +144,7 @@ describe.each(files)('fixture %s', (file) => {
     for (const { dir, frame } of s.frames) {
       if (dir === 'out' && frame.type === 'AUTH') expect(frame.header.mac).toBe('0'.repeat(64));
     }
-    const codes = [plan.wrongAuthorityCode, plan.passphrase];
+    const codes = [plan.wrongAuthorityCode, recording.passphrase];
     for (const h of s.headers) {
       const sim = simulated(h.port);
       if (sim && h.identity?.serial) codes.push(authorityCodeFor(sim.seed, h.identity.serial));
@@ -224,5 +226,13 @@ describe('the scanner', () => {
   it('recognises a PAN and rejects near misses', () => {
     expect(pans('card 4111111111111111 end')).toEqual(['4111111111111111']);
     expect(pans('4111111111111112 or 41111111111111111111 or 411111111111')).toEqual([]);
+  });
+});
+
+describe('the fixtures folder as a whole', () => {
+  it('holds the recording passphrase in no file at all (scripts, plans and READMEs included)', () => {
+    for (const name of readdirSync(FIXTURES)) {
+      expect(readFileSync(join(FIXTURES, name), 'latin1'), name).not.toContain(recording.passphrase);
+    }
   });
 });
