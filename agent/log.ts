@@ -31,7 +31,13 @@ export interface AuditLog {
 }
 
 export function openAuditLog(dir: string): AuditLog {
-  const destination = pino.destination({ dest: join(dir, AUDIT_LOG), sync: true, append: true, mkdir: true });
+  const destination = pino.destination({
+    dest: join(dir, AUDIT_LOG),
+    sync: true,
+    append: true,
+    mkdir: true,
+    mode: 0o600,
+  });
   const log = pino(
     {
       base: { tool: 'posdecom' },

@@ -23,6 +23,8 @@ export interface ConnectionOptions {
   reporter: Reporter;
   transcript?: Transcript;
   onLinkLost?: (what: string, err: PosdecomError) => void;
+  /** The terminal's tamper sensor fired (it zeroizes its keys): worth a line in every record. */
+  onTamper?: (detail: string) => void;
 }
 
 const LINK_LOSS = new Set([
@@ -67,6 +69,7 @@ export class Connection {
         { agent: `${TOOL_NAME}/${TOOL_VERSION}`, ...this.o.session },
         (session) => this.o.transcript?.attach(session),
       );
+      driver.on({ tamper: (detail) => this.o.onTamper?.(detail) });
       this.current = driver;
       return driver;
     } catch (err) {

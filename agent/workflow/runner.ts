@@ -88,6 +88,11 @@ export async function runDecommission(o: DecommissionOptions): Promise<JobResult
     reconnectWaitMs: o.reconnectWaitMs,
     reporter: r,
     ...(transcript ? { transcript } : {}),
+    onTamper: (detail) => {
+      r.warn(`the terminal reports tampering: ${detail || 'no detail'}`);
+      log.warn({ detail }, 'tamper event');
+      journal?.append('note', { data: { event: 'tamper', detail } });
+    },
     onLinkLost: (what, err) => {
       log.warn({ during: what, error: err.message }, 'link lost');
       journal?.append('note', { data: { event: 'link-lost', during: what, error: err.message } });
