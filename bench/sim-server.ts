@@ -4,33 +4,12 @@
  * `tcp://127.0.0.1:PORT` on stdout once listening, and runs until SIGTERM or SIGINT.
  */
 import { createServer, type Socket } from 'node:net';
+import { endpointOverStream } from '../protocol/stream-endpoint.js';
 import { SimulatedTerminal, type ByteEndpoint, type SimOptions } from '../protocol/terminal/index.js';
 
 function socketEndpoint(socket: Socket): ByteEndpoint {
-  let closed = false;
-  const closeListeners: (() => void)[] = [];
-  const hangUp = () => {
-    if (closed) return;
-    closed = true;
-    for (const l of closeListeners) l();
-  };
   socket.setNoDelay(true);
-  socket.on('close', hangUp);
-  socket.on('error', hangUp);
-  return {
-    get closed() {
-      return closed;
-    },
-    write: (bytes) => {
-      if (!closed) socket.write(bytes);
-    },
-    onData: (listener) => socket.on('data', listener),
-    onClose: (listener) => closeListeners.push(listener),
-    close: () => {
-      socket.end();
-      hangUp();
-    },
-  };
+  return endpointOverStream(socket, () => socket.end());
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as SimOptions;

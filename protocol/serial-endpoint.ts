@@ -1,4 +1,5 @@
 import type { ByteEndpoint } from './terminal/link.js';
+import { endpointOverStream } from './stream-endpoint.js';
 import { ErrorCode, PosdecomError } from './errors.js';
 
 /**
@@ -15,27 +16,7 @@ export async function openSerialEndpoint(path: string, baudRate: number): Promis
         : resolve(),
     ),
   );
-  let closed = false;
-  const closeListeners: (() => void)[] = [];
-  const hangUp = () => {
-    if (closed) return;
-    closed = true;
-    for (const l of closeListeners) l();
-  };
-  port.on('close', hangUp);
-  port.on('error', hangUp);
-  return {
-    get closed() {
-      return closed;
-    },
-    write: (bytes) => {
-      if (!closed) port.write(bytes);
-    },
-    onData: (listener) => port.on('data', listener),
-    onClose: (listener) => closeListeners.push(listener),
-    close: () => {
-      if (!closed && port.isOpen) port.close();
-      hangUp();
-    },
-  };
+  return endpointOverStream(port, () => {
+    if (port.isOpen) port.close();
+  });
 }

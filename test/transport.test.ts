@@ -5,6 +5,7 @@ import { encodeFrame, decodeFrame } from '../protocol/frame.js';
 import { Framer } from '../protocol/framer.js';
 import { registerSimulatedTerminal, type AttachablePeer } from '../protocol/sim-registry.js';
 import type { ByteEndpoint } from '../protocol/terminal/link.js';
+import { endpointOverStream } from '../protocol/stream-endpoint.js';
 import { SimulatedTerminal } from '../protocol/terminal/index.js';
 
 /** Captures what a CLI run writes, so in-process runs can be asserted like spawned ones. */
@@ -56,23 +57,7 @@ describe('transports', () => {
     let port = 0;
     beforeAll(async () => {
       const terminal = await SimulatedTerminal.create({ model: 'mobile', seed: 41 });
-      server = createServer((socket) => {
-        let closed = false;
-        const closeListeners: (() => void)[] = [];
-        socket.on('close', () => {
-          closed = true;
-          for (const l of closeListeners) l();
-        });
-        terminal.attach({
-          get closed() {
-            return closed;
-          },
-          write: (b) => void socket.write(b),
-          onData: (l) => socket.on('data', l),
-          onClose: (l) => closeListeners.push(l),
-          close: () => socket.destroy(),
-        });
-      });
+      server = createServer((socket) => terminal.attach(endpointOverStream(socket, () => socket.destroy())));
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       port = (server.address() as { port: number }).port;
     });
