@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedTerminal } from '../protocol/terminal/index.js';
 import { createOrganisationPki, type OrganisationPki } from '../wipe/pki.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, signingArgs } from './helpers/cli.js';
 
 /**
  * The technician's main command, run as a separate process with the simulated terminal
@@ -55,14 +55,7 @@ async function jobFor(seed: number, model = 'countertop', overrides: Record<stri
     workOrder,
     '--out',
     out,
-    '--backup-recipient',
-    pki.recipientCertPath,
-    '--sign-key',
-    pki.technicianKeyPath,
-    '--sign-cert',
-    pki.technicianCertPath,
-    '--chain',
-    pki.chainPath,
+    ...signingArgs(pki),
     '--yes',
     ...extra,
   ];

@@ -14,6 +14,7 @@ import {
   sharedPki,
 } from './helpers/fault-harness.js';
 import { journalLines, runCliKilling, type CliRun } from './helpers/fault-cli.js';
+import { signingArgs } from './helpers/cli.js';
 
 /**
  * The agent is killed with SIGKILL at seeded random points of a real `posdecom decommission`
@@ -140,14 +141,7 @@ describe('the agent killed with SIGKILL at random points', () => {
         workOrder,
         '--out',
         out,
-        '--backup-recipient',
-        pki.recipientCertPath,
-        '--sign-key',
-        pki.technicianKeyPath,
-        '--sign-cert',
-        pki.technicianCertPath,
-        '--chain',
-        pki.chainPath,
+        ...signingArgs(pki),
         '--yes',
         ...extra,
       ];

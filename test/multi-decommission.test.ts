@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedTerminal } from '../protocol/terminal/index.js';
 import { createOrganisationPki, type OrganisationPki } from '../wipe/pki.js';
 import { verifyCertificate } from '../wipe/verify.js';
-import { runCli, type CliResult } from './helpers/cli.js';
+import { runCli, signingArgs, type CliResult } from './helpers/cli.js';
 
 /**
  * `posdecom decommission` with `--port` repeated, run as a technician would (the built CLI, no
@@ -99,14 +99,7 @@ async function decommission(
       ...workOrderFiles.flatMap((f) => ['--work-order', f]),
       '--out',
       out,
-      '--backup-recipient',
-      pki.recipientCertPath,
-      '--sign-key',
-      pki.technicianKeyPath,
-      '--sign-cert',
-      pki.technicianCertPath,
-      '--chain',
-      pki.chainPath,
+      ...signingArgs(pki),
       '--yes',
       ...(options.json === false ? [] : ['--json']),
     ],

@@ -31,3 +31,22 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
     });
   });
 }
+
+/** The key flags every decommission run needs, from a PKI made by createOrganisationPki. */
+export function signingArgs(pki: {
+  recipientCertPath: string;
+  technicianKeyPath: string;
+  technicianCertPath: string;
+  chainPath: string;
+}): string[] {
+  return [
+    '--backup-recipient',
+    pki.recipientCertPath,
+    '--sign-key',
+    pki.technicianKeyPath,
+    '--sign-cert',
+    pki.technicianCertPath,
+    '--chain',
+    pki.chainPath,
+  ];
+}
