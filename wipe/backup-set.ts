@@ -40,10 +40,15 @@ export class BackupSet {
         `cannot create ${dir}: ${(err as Error).message}`,
       );
     }
-    // Temporary files of a store whose backup was cut short never count; start that store again.
-    for (const name of await readdir(dir)) {
-      if (name.startsWith('.') && name.endsWith('.partial'))
-        await unlink(join(dir, name)).catch(() => undefined);
+    // Temporary files of a store whose backup was cut short never count as a backup. One with a
+    // resume sidecar (cms-resume.ts) is kept for decommission to continue; the rest go, and so
+    // does a sidecar whose file is gone.
+    const names = new Set(await readdir(dir));
+    for (const name of names) {
+      if (!name.startsWith('.')) continue;
+      const orphanPartial = name.endsWith('.partial') && !names.has(name.replace(/\.partial$/, '.resume'));
+      const orphanSidecar = name.endsWith('.resume') && !names.has(name.replace(/\.resume$/, '.partial'));
+      if (orphanPartial || orphanSidecar) await unlink(join(dir, name)).catch(() => undefined);
     }
     if (existsSync(join(dir, MANIFEST_FILE))) {
       if (!resume) {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { ErrorCode, PosdecomError } from '../protocol/errors.js';
 import type { StoreInfo } from '../protocol/messages.js';
 import type { ManifestStore } from './backup-manifest.js';
-import { createEncryptedFileWriter, type Recipient } from './cms-encrypt.js';
+import { createEncryptedFileWriter, type EncryptedFileWriter, type Recipient } from './cms-encrypt.js';
+import { openResumableWriter, removeSidecar, type ResumeKey } from './cms-resume.js';
 import { FingerprintAccumulator } from './fingerprints.js';
 import { backupFileName } from './safe-name.js';
 
@@ -35,16 +36,37 @@ export interface BackupStoreOptions {
   recipient: Recipient;
   read: StoreReader;
   onProgress?: (received: number, size: number) => void;
+  /**
+   * The technician's key: when given, the file can be continued by a later run after this one
+   * dies mid-store (cms-resume.ts), and a partial file a dead run left is continued here.
+   */
+  resume?: ResumeKey;
+  /** A partial file was continued from `offset`, or could not be and the store started again. */
+  onResume?: (event: { offset: number } | { restartedBecause: string }) => void;
 }
 
 export async function backupStore(info: StoreInfo, o: BackupStoreOptions): Promise<StoreBackupResult> {
   const startedAt = new Date().toISOString();
   const file = backupFileName(o.index, info.name);
   const fingerprintsPath = join(o.workDir, `${file}.fp`);
-  const writer = await createEncryptedFileWriter(join(o.backupDir, file), o.recipient);
+  const finalPath = join(o.backupDir, file);
   const hash = createHash('sha256');
   const prints = new FingerprintAccumulator();
   let received = 0;
+  let writer: EncryptedFileWriter;
+  if (o.resume) {
+    const opened = await openResumableWriter(finalPath, o.recipient, info, o.resume, (plain) => {
+      hash.update(plain);
+      prints.push(plain);
+    });
+    writer = opened.writer;
+    received = opened.offset;
+    if (opened.restartedBecause !== undefined) o.onResume?.({ restartedBecause: opened.restartedBecause });
+    else if (opened.offset > 0) o.onResume?.({ offset: opened.offset });
+  } else {
+    writer = await createEncryptedFileWriter(finalPath, o.recipient);
+  }
+  const from = received;
   const base = {
     name: info.name,
     file,
@@ -57,7 +79,7 @@ export async function backupStore(info: StoreInfo, o: BackupStoreOptions): Promi
     fingerprintsPath,
   };
   try {
-    const reached = await o.read(info.name, 0, info.size, async (offset, bytes) => {
+    const reached = await o.read(info.name, from, info.size, async (offset, bytes) => {
       if (offset !== received) {
         throw new PosdecomError(ErrorCode.BackupFailed, `backup of ${info.name}: bytes arrived out of order`);
       }
@@ -76,6 +98,7 @@ export async function backupStore(info: StoreInfo, o: BackupStoreOptions): Promi
     const receivedSha256 = hash.digest('hex');
     if (receivedSha256 !== info.sha256) {
       await writer.abort();
+      await removeSidecar(finalPath);
       return {
         ...base,
         receivedSha256,
@@ -87,6 +110,7 @@ export async function backupStore(info: StoreInfo, o: BackupStoreOptions): Promi
     }
     await writeFile(fingerprintsPath, prints.finish(), { mode: 0o600 });
     const done = await writer.finish();
+    await removeSidecar(finalPath);
     return {
       ...base,
       receivedSha256,
@@ -95,7 +119,8 @@ export async function backupStore(info: StoreInfo, o: BackupStoreOptions): Promi
       finishedAt: new Date().toISOString(),
     };
   } catch (err) {
-    await writer.abort().catch(() => undefined);
+    // Cut short: with a resume key the file and its sidecar stay for the next run to continue.
+    await (o.resume ? writer.suspend() : writer.abort()).catch(() => undefined);
     throw err;
   }
 }

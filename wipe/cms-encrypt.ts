@@ -7,7 +7,7 @@
  *   finish()     -> GCM tag as the CMS mac -> fsync -> rename -> fsync(dir)
  */
 import { constants, createCipheriv, createHash, publicEncrypt, randomBytes } from 'node:crypto';
-import type { CipherGCM } from 'node:crypto';
+import type { CipherGCM, Hash } from 'node:crypto';
 import { ErrorCode, PosdecomError } from '../protocol/errors.js';
 import { AtomicFile } from './backup-file.js';
 import {
@@ -48,12 +48,33 @@ export interface EncryptedFileWriter {
   finish(): Promise<EncryptedFileResult>;
   /** Removes the temp file; safe to call at any time, and more than once. */
   abort(): Promise<void>;
+  /** Closes the temp file and keeps it for a later run to continue (see cms-resume.ts). */
+  suspend(): Promise<void>;
   readonly tempPath: string;
+}
+
+export interface WriterOptions {
+  /** A fixed temp name, so a later run can find the file (default: a fresh random one). */
+  tempPath?: string;
+  /**
+   * Called once the header is written, before the content key is wiped: the only moment the
+   * key exists in clear outside the cipher. Must not keep or log it.
+   */
+  checkpoint?: (secret: { cek: Buffer; nonce: Buffer; header: Buffer }) => Promise<void>;
+}
+
+/** Where a writer picks up: the cipher and digests already fed with the bytes on disk. */
+export interface WriterState {
+  cipher: CipherGCM;
+  plainHash: Hash;
+  fileHash: Hash;
+  plaintextBytes: number;
 }
 
 export async function createEncryptedFileWriter(
   finalPath: string,
   recipient: Recipient,
+  options: WriterOptions = {},
 ): Promise<EncryptedFileWriter> {
   const r = parseRecipient(recipient.certPem, 'for this backup');
   const cek = randomBytes(CEK_BYTES);
@@ -63,25 +84,54 @@ export async function createEncryptedFileWriter(
     cek,
   );
   const cipher = createCipheriv('aes-256-gcm', cek, nonce, { authTagLength: TAG_BYTES });
-  cek.fill(0); // the cipher holds its own copy; ours need not outlive this function
-  const writer = new CmsFileWriter(await AtomicFile.create(finalPath), cipher);
-  await writer.start(streamHeader(recipientInfos(r.issuerDer, r.serialDer, wrapped), nonce));
-  return writer;
+  try {
+    const file = await AtomicFile.create(finalPath, 0o600, options.tempPath);
+    const writer = new CmsFileWriter(file, {
+      cipher,
+      plainHash: createHash('sha256'),
+      fileHash: createHash('sha256'),
+      plaintextBytes: 0,
+    });
+    const header = streamHeader(recipientInfos(r.issuerDer, r.serialDer, wrapped), nonce);
+    await writer.start(header);
+    if (options.checkpoint) {
+      try {
+        await options.checkpoint({ cek, nonce, header });
+      } catch (err) {
+        await writer.abort();
+        throw err;
+      }
+    }
+    return writer;
+  } finally {
+    cek.fill(0); // the cipher holds its own copy; ours need not outlive this function
+  }
+}
+
+/** A writer that appends to `file`, whose bytes so far `state` has already seen. */
+export function continueEncryptedFileWriter(file: AtomicFile, state: WriterState): EncryptedFileWriter {
+  return new CmsFileWriter(file, state);
 }
 
 class CmsFileWriter implements EncryptedFileWriter {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  private plaintextBytes = 0;
-  private readonly plainHash = createHash('sha256');
-  private readonly fileHash = createHash('sha256');
+  private plaintextBytes: number;
+  private readonly plainHash: Hash;
+  private readonly fileHash: Hash;
+  private readonly cipher: CipherGCM;
   private state: 'open' | 'done' | 'failed' = 'open';
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly file: AtomicFile,
-    private readonly cipher: CipherGCM,
-  ) {}
+    s: WriterState,
+  ) {
+    this.cipher = s.cipher;
+    this.plainHash = s.plainHash;
+    this.fileHash = s.fileHash;
+    this.plaintextBytes = s.plaintextBytes;
+  }
 
   get tempPath(): string {
     return this.file.tempPath;
@@ -139,6 +189,14 @@ class CmsFileWriter implements EncryptedFileWriter {
   abort(): Promise<void> {
     return this.serial(async () => {
       if (this.state !== 'done') await this.file.discard();
+      this.state = 'done';
+    });
+  }
+
+  suspend(): Promise<void> {
+    return this.serial(async () => {
+      if (this.state === 'open') await this.file.release();
+      else if (this.state === 'failed') await this.file.discard();
       this.state = 'done';
     });
   }

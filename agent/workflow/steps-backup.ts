@@ -1,5 +1,7 @@
 import { backupStore } from '../../wipe/backup.js';
 import type { BackupSet } from '../../wipe/backup-set.js';
+import type { ResumeKey } from '../../wipe/cms-resume.js';
+import { decryptPrivateKey } from '../../wipe/keys.js';
 import type { JobContext, StepOutcome } from './context.js';
 import { record } from './records.js';
 
@@ -33,23 +35,45 @@ export async function backupOne(ctx: JobContext, set: BackupSet, storeName: stri
   ctx.reporter.info(
     `backing up ${info.name} (${info.size} bytes${info.cardData ? ', holds card data' : ''})`,
   );
-  const result = await backupStore(info, {
-    backupDir: set.dir,
-    workDir: ctx.workDir,
-    index: index + 1,
-    recipient: ctx.recipient,
-    read: (store, from, size, sink) => {
-      // After a reconnect, continue from where the sink got to, not from zero.
-      let reached = from;
-      return ctx.withLink(`read ${store}`, (d) =>
-        d.readStore(store, reached, size, async (offset, bytes) => {
-          await sink(offset, bytes);
-          reached = offset + bytes.length;
-        }),
-      );
-    },
-    onProgress: (done, total) => ctx.reporter.progress(`backup ${info.name}`, done, total),
-  });
+  let resumedFrom = 0;
+  const run = (resume: ResumeKey) =>
+    backupStore(info, {
+      backupDir: set.dir,
+      workDir: ctx.workDir,
+      index: index + 1,
+      recipient: ctx.recipient,
+      resume,
+      onResume: (event) => {
+        if ('offset' in event) {
+          resumedFrom = event.offset;
+          ctx.reporter.info(`continuing the backup of ${info.name} from byte ${event.offset}`);
+        } else {
+          ctx.reporter.warn(`backing up ${info.name} from the start: ${event.restartedBecause}`);
+        }
+        ctx.journal.append('note', { data: { event: 'backup-resume', store: info.name, ...event } });
+      },
+      read: (store, from, size, sink) => {
+        // After a reconnect, continue from where the sink got to, not from zero.
+        let reached = from;
+        return ctx.withLink(`read ${store}`, (d) =>
+          d.readStore(store, reached, size, async (offset, bytes) => {
+            await sink(offset, bytes);
+            reached = offset + bytes.length;
+          }),
+        );
+      },
+      onProgress: (done, total) => ctx.reporter.progress(`backup ${info.name}`, done, total),
+    });
+  let result = await run(resumeKey(ctx));
+  if (result.status !== 'ok' && resumedFrom > 0) {
+    // The part recovered from disk may be what differs (a power cut can tear unsynced pages):
+    // read the whole store once more before calling the backup failed.
+    ctx.reporter.endProgress();
+    ctx.journal.append('note', {
+      data: { event: 'backup-resume', store: info.name, restartedBecause: result.error ?? 'failed' },
+    });
+    result = await run(resumeKey(ctx));
+  }
   ctx.reporter.endProgress();
   const manifestSha256 = await set.record(result);
   const evidence = { ...backupEvidence(result), manifestSha256 };
@@ -86,5 +110,15 @@ function backupEvidence(s: {
     digestsMatch: s.terminalSha256 === s.receivedSha256,
     encrypted: true,
     cardData: s.cardData,
+  };
+}
+
+/** The technician's signing key opens the resume sidecars; it is decrypted only when one exists. */
+function resumeKey(ctx: JobContext): ResumeKey {
+  const signer = ctx.signer;
+  return {
+    certPem: signer.certPem,
+    privateKey: () =>
+      'keyObject' in signer ? signer.keyObject : decryptPrivateKey(signer.keyPem, signer.passphrase),
   };
 }
