@@ -62,6 +62,8 @@ describe('restoredFileName', () => {
     expect(restoredFileName('03-journal.cms')).toBe('03-journal.bin');
     expect(restoredFileName('A.B.cms')).toBe('a-b.bin');
     expect(restoredFileName('.cms')).toBe('store.bin');
+    expect(restoredFileName('con')).toBe('store-con.bin');
+    expect(restoredFileName('COM1.cms')).toBe('store-com1.bin');
     fc.assert(
       fc.property(fc.string({ maxLength: 80 }), (s) => {
         expect(isPlainBaseName(restoredFileName(s))).toBe(true);

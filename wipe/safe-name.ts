@@ -38,7 +38,9 @@ export function backupFileName(index: number, terminalStoreName: string): string
 export function restoredFileName(backupFile: string): string {
   const base = backupFile.endsWith(EXTENSION) ? backupFile.slice(0, -EXTENSION.length) : backupFile;
   const stem = slug(base.slice(0, MAX_FILE_NAME)).slice(0, MAX_FILE_NAME).replace(/-+$/, '');
-  return `${stem.length > 0 ? stem : 'store'}.bin`;
+  if (stem.length === 0) return 'store.bin';
+  // `con.bin` is still the console on Windows: a device name keeps a prefix that makes it a file.
+  return DEVICE_NAME.test(stem) ? `store-${stem}.bin` : `${stem}.bin`;
 }
 
 /**
