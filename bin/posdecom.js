@@ -13,6 +13,10 @@ if (args.length === 1 && args[0] === '--help' && wide) {
     cached = undefined;
   }
 }
+if (args.length === 1 && args[0] === '--version') {
+  // The version is the package's; no need to load the CLI to print it.
+  cached = `${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`;
+}
 if (cached !== undefined) {
   process.stdout.write(cached);
 } else {
