@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../agent/journal.js';
@@ -10,11 +10,9 @@ import {
   expectBackupsBeforeErases,
   expectCertificate,
   removeScratch,
-  scratch,
   sharedPki,
 } from './helpers/fault-harness.js';
-import { journalLines, runCliKilling, type CliRun } from './helpers/fault-cli.js';
-import { signingArgs } from './helpers/cli.js';
+import { cliJob, journalLines, runCliKilling, type CliRun } from './helpers/fault-cli.js';
 
 /**
  * The agent is killed with SIGKILL at seeded random points of a real `posdecom decommission`
@@ -34,7 +32,6 @@ const SCALE = 0.25;
 const CASES = 8;
 const KILLS_PER_CASE = 4;
 const MAX_DELAY_MS = 25;
-const AUTHORITY_ENV = 'POSDECOM_TEST_AUTHORITY_CODE';
 
 afterAll(removeScratch);
 
@@ -106,47 +103,10 @@ describe('the agent killed with SIGKILL at random points', () => {
     async ({ seed }) => {
       const pki = await sharedPki();
       const random = seeded(seed * 7919);
-      const probe = await SimulatedTerminal.create({ model: MODEL, seed, storeScale: SCALE });
-      const stores = probe.storeNames;
-      const truth = new Map(stores.map((s) => [s, probe.storeDigest(s)]));
-      const { serial, model } = probe.identity;
-      const authorityCode = probe.authorityCode;
-      await probe.close();
-
-      const root = scratch(`kill-${seed}`);
-      const out = join(root, 'out');
-      const state = join(root, 'terminal-state.json');
+      const job = await cliJob({ model: MODEL, seed, storeScale: SCALE, name: 'kill', pki });
+      const { stores, truth, root, out, state, env } = job;
       const journal = join(out, 'journal.jsonl');
-      const workOrder = join(root, 'work-order.json');
-      writeFileSync(
-        workOrder,
-        JSON.stringify({
-          id: `WO-KILL-${seed}`,
-          terminal: { serial, model },
-          reason: 'end-of-lease',
-          owner: { merchant: 'Kill Matrix Café', location: '1 Test Street' },
-          technician: {
-            name: 'Test Technician',
-            organisation: 'Test Estate Ltd',
-            contact: 'technician@example.org',
-          },
-          destination: 'recycling',
-          authority: { reference: `ACQ-${serial}`, codeEnv: AUTHORITY_ENV },
-        }),
-      );
-      const env = { POSDECOM_KEY_PASSPHRASE: pki.passphrase, [AUTHORITY_ENV]: authorityCode };
-      const args = (...extra: string[]) => [
-        'decommission',
-        '--port',
-        `sim:${MODEL}?seed=${seed}&scale=${SCALE}&state=${state}`,
-        '--work-order',
-        workOrder,
-        '--out',
-        out,
-        ...signingArgs(pki),
-        '--yes',
-        ...extra,
-      ];
+      const args = (...extra: string[]) => job.args('', ...extra);
 
       const order = cleanOrder(stores);
       const last = order.length - 1;

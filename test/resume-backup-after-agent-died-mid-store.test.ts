@@ -3,13 +3,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SimulatedTerminal } from '../protocol/terminal/index.js';
 import { CHUNK_BYTES } from '../wipe/cms-format.js';
 import { loadPrivateKey } from '../wipe/keys.js';
 import { restoreBackup } from '../wipe/restore.js';
-import { signingArgs } from './helpers/cli.js';
-import { journalLines, runCliKilling } from './helpers/fault-cli.js';
-import { expectCertificate, removeScratch, scratch, sharedPki } from './helpers/fault-harness.js';
+import { cliJob, journalLines, runCliKilling } from './helpers/fault-cli.js';
+import { expectCertificate, removeScratch, sharedPki } from './helpers/fault-harness.js';
 import { readReplies } from './helpers/fault-transcript.js';
 
 /**
@@ -21,7 +19,6 @@ import { readReplies } from './helpers/fault-transcript.js';
 
 const MODEL = 'countertop';
 const STORE = 'journal'; // 256 KiB: four chunks of the backup file
-const AUTHORITY_ENV = 'POSDECOM_TEST_AUTHORITY_CODE';
 
 afterAll(removeScratch);
 
@@ -29,44 +26,7 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 async function job(seed: number) {
   const pki = await sharedPki();
-  const probe = await SimulatedTerminal.create({ model: MODEL, seed });
-  const truth = new Map(probe.storeNames.map((s) => [s, probe.storeDigest(s)]));
-  const { serial, model } = probe.identity;
-  const authorityCode = probe.authorityCode;
-  await probe.close();
-  const root = scratch(`resume-backup-${seed}`);
-  const out = join(root, 'out');
-  const state = join(root, 'terminal-state.json');
-  const workOrder = join(root, 'work-order.json');
-  writeFileSync(
-    workOrder,
-    JSON.stringify({
-      id: `WO-RESUME-${seed}`,
-      terminal: { serial, model },
-      reason: 'end-of-lease',
-      owner: { merchant: 'Resume Café', location: '1 Test Street' },
-      technician: {
-        name: 'Test Technician',
-        organisation: 'Test Estate Ltd',
-        contact: 'technician@example.org',
-      },
-      destination: 'recycling',
-      authority: { reference: `ACQ-${serial}`, codeEnv: AUTHORITY_ENV },
-    }),
-  );
-  const env = { POSDECOM_KEY_PASSPHRASE: pki.passphrase, [AUTHORITY_ENV]: authorityCode };
-  const args = (query: string, ...extra: string[]) => [
-    'decommission',
-    '--port',
-    `sim:${MODEL}?seed=${seed}&state=${state}${query}`,
-    '--work-order',
-    workOrder,
-    '--out',
-    out,
-    ...signingArgs(pki),
-    '--yes',
-    ...extra,
-  ];
+  const { truth, root, out, env, args } = await cliJob({ model: MODEL, seed, name: 'resume-backup', pki });
   const backupDir = join(out, 'backup');
   const partials = () =>
     readdirSync(backupDir)

@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { JournalEntry } from '../../agent/journal.js';
-import { BIN } from './cli.js';
+import { SimulatedTerminal } from '../../protocol/terminal/index.js';
+import { BIN, signingArgs } from './cli.js';
+import { scratch } from './fault-harness.js';
 
 /**
  * Runs the built CLI and, optionally, kills it with SIGKILL once its journal shows a chosen
@@ -81,4 +84,84 @@ export function runCliKilling(
       });
     });
   });
+}
+
+/**
+ * One terminal's `decommission` as a technician would run it from the shell, for the tests that
+ * kill or cut the agent: the simulator's ground truth read first, a work order whose authority
+ * code comes from the environment, and the argument list with a `--state` file so every run
+ * reaches the same terminal.
+ */
+export interface CliJob {
+  truth: Map<string, string>;
+  stores: string[];
+  serial: string;
+  root: string;
+  out: string;
+  state: string;
+  env: Record<string, string>;
+  /** `query` is appended to the `sim:` port (e.g. `&faults=...`). */
+  args: (query: string, ...extra: string[]) => string[];
+}
+
+export async function cliJob(o: {
+  model: 'countertop' | 'mobile' | 'unattended';
+  seed: number;
+  storeScale?: number;
+  name: string;
+  pki: { passphrase: string } & Parameters<typeof signingArgs>[0];
+}): Promise<CliJob> {
+  const probe = await SimulatedTerminal.create({
+    model: o.model,
+    seed: o.seed,
+    ...(o.storeScale ? { storeScale: o.storeScale } : {}),
+  });
+  const stores = probe.storeNames;
+  const truth = new Map(stores.map((s) => [s, probe.storeDigest(s)]));
+  const { serial, model } = probe.identity;
+  const authorityCode = probe.authorityCode;
+  await probe.close();
+  const root = scratch(`${o.name}-${o.seed}`);
+  const out = join(root, 'out');
+  const state = join(root, 'terminal-state.json');
+  const workOrder = join(root, 'work-order.json');
+  const authorityEnv = 'POSDECOM_TEST_AUTHORITY_CODE';
+  writeFileSync(
+    workOrder,
+    JSON.stringify({
+      id: `WO-${o.name.toUpperCase()}-${o.seed}`,
+      terminal: { serial, model },
+      reason: 'end-of-lease',
+      owner: { merchant: 'Test Café', location: '1 Test Street' },
+      technician: {
+        name: 'Test Technician',
+        organisation: 'Test Estate Ltd',
+        contact: 'technician@example.org',
+      },
+      destination: 'recycling',
+      authority: { reference: `ACQ-${serial}`, codeEnv: authorityEnv },
+    }),
+  );
+  const scale = o.storeScale ? `&scale=${o.storeScale}` : '';
+  return {
+    truth,
+    stores,
+    serial,
+    root,
+    out,
+    state,
+    env: { POSDECOM_KEY_PASSPHRASE: o.pki.passphrase, [authorityEnv]: authorityCode },
+    args: (query, ...extra) => [
+      'decommission',
+      '--port',
+      `sim:${o.model}?seed=${o.seed}${scale}&state=${state}${query}`,
+      '--work-order',
+      workOrder,
+      '--out',
+      out,
+      ...signingArgs(o.pki),
+      '--yes',
+      ...extra,
+    ],
+  };
 }
