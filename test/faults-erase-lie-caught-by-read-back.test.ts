@@ -8,7 +8,6 @@ import {
   rig,
   runJob,
   scratch,
-  type Rig,
 } from './helpers/fault-harness.js';
 
 /**
@@ -18,11 +17,7 @@ import {
  * overall result is not PASS, finalize is never attempted, and the exit code is 8.
  */
 
-const rigs: Rig[] = [];
-afterAll(async () => {
-  for (const r of rigs.splice(0)) await r.terminal.close();
-  await removeScratch();
-});
+afterAll(removeScratch);
 
 function recordOf(steps: StepRecord[], step: string, target?: string): StepRecord {
   const found = steps.find((s) => s.step === step && s.target === target);
@@ -36,7 +31,6 @@ describe('a terminal that lies about erasing a store', () => {
     { model: 'unattended' as const, method: 'overwrite3', seed: 501 },
   ])('is caught by the read-back of the $model ($method erase)', async ({ model, method, seed }) => {
     const r = await rig({ seed, model, faults: 'erase-lie=saf' });
-    rigs.push(r);
     const dir = scratch('erase-lie');
     const run = await runJob(r, dir);
     expect(run.exitCode, run.summary.stopReason ?? '').toBe(8);

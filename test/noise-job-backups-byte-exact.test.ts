@@ -6,7 +6,6 @@ import {
   rig,
   runJob,
   scratch,
-  type Rig,
 } from './helpers/fault-harness.js';
 
 /**
@@ -15,11 +14,7 @@ import {
  * restores to exactly the bytes the terminal held, and the certificate is PASS.
  */
 
-const rigs: Rig[] = [];
-afterAll(async () => {
-  for (const r of rigs.splice(0)) await r.terminal.close();
-  await removeScratch();
-});
+afterAll(removeScratch);
 
 describe('a decommission job on a noisy line', () => {
   it.concurrent.each([
@@ -29,7 +24,6 @@ describe('a decommission job on a noisy line', () => {
     { faults: 'bit-error=1e-4,drop=1e-5', seed: 703 },
   ])('completes with byte-exact backups under $faults', async ({ faults, seed }) => {
     const r = await rig({ seed, faults });
-    rigs.push(r);
     const dir = scratch('noise-job');
     // A lost answer costs one timeout; the simulator answers in microseconds, so keep it short.
     const run = await runJob(r, dir, { session: { requestTimeoutMs: 150 } });

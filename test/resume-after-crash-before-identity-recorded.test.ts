@@ -11,7 +11,6 @@ import {
   rig,
   runJob,
   scratch,
-  type Rig,
 } from './helpers/fault-harness.js';
 
 /**
@@ -21,11 +20,7 @@ import {
  * and authorizes again, and must record that, or the certificate says "identify: missing".
  */
 
-const rigs: Rig[] = [];
-afterAll(async () => {
-  for (const r of rigs.splice(0)) await r.terminal.close();
-  await removeScratch();
-});
+afterAll(removeScratch);
 
 describe('a crash right after the job entry', () => {
   it.each([
@@ -35,7 +30,6 @@ describe('a crash right after the job entry', () => {
     'with $kept journal line(s) kept is resumed into a PASS with identify and authorize',
     async ({ kept, seed }) => {
       const r = await rig({ seed });
-      rigs.push(r);
       const dir = scratch('early-crash');
       // Stop the first run before its first step, then cut its journal as the crash would have.
       let pulled = false;

@@ -35,11 +35,7 @@ const BOUNDARIES: { step: string; target?: string }[] = [
   { step: 'finalize' },
 ];
 
-const rigs: Rig[] = [];
-afterAll(async () => {
-  for (const r of rigs.splice(0)) await r.terminal.close();
-  await removeScratch();
-});
+afterAll(removeScratch);
 
 function label(b: { step: string; target?: string }): string {
   return b.target ? `${b.step}: ${b.target}` : b.step;
@@ -67,7 +63,6 @@ describe('the link drops at a step boundary', () => {
     'before $label: the link comes back and the same run finishes cleanly',
     async ({ step, target, label, seed }) => {
       const r = await rig({ seed });
-      rigs.push(r);
       const dir = scratch('boundary');
       const cut = pullAt(r, label);
       const run = await runJob(r, dir, { onStep: cut.onStep });
@@ -87,7 +82,6 @@ describe('the link drops at a step boundary', () => {
     'before $label: the agent gives up (exit 9), refuses a fresh run on DIR (exit 6), and --resume finishes',
     async ({ step, target, label, seed }) => {
       const r = await rig({ seed });
-      rigs.push(r);
       const dir = scratch('boundary-resume');
       const cut = pullAt(r, label);
       const first = await runJob(r, dir, { onStep: cut.onStep, reconnectWaitMs: 0 });

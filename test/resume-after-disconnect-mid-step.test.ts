@@ -30,17 +30,11 @@ const EVEN = {
 /** The smallest line and no compression, so a store arrives in many replies of a predictable size. */
 const SMALL_LINES = { maxLine: 4096, compression: ['none' as const] };
 
-const rigs: Rig[] = [];
-// Not afterEach: the cases run concurrently, and a rig must outlive only its own case.
-afterAll(async () => {
-  for (const r of rigs.splice(0)) await r.terminal.close();
-  await removeScratch();
-});
+afterAll(removeScratch);
 
 /** `even`: every store 48 KiB (for cuts that must land part-way into a store); else the small default. */
 async function faulted(seed: number, faults: string, even = false): Promise<Rig> {
   const r = await rig({ seed, faults, ...(even ? EVEN : {}) });
-  rigs.push(r);
   return r;
 }
 
@@ -209,7 +203,6 @@ describe('every simulated model', () => {
         model,
         faults: 'disconnect-at=READ:journal:50%,disconnect-at=ERASE:journal:50%',
       });
-      rigs.push(r);
       const dir = scratch('models');
       const run = await runJob(r, dir);
       await expectCleanFinish(r, dir, run);

@@ -44,7 +44,14 @@ export function sharedPki(): Promise<TestPki> {
   return testPki();
 }
 
+const openRigs: Rig[] = [];
+
+/**
+ * End of a test file: closes every rig's terminal and removes every scratch dir and the PKI.
+ * Run it in afterAll, not afterEach: concurrent cases each need their rig until they end.
+ */
 export async function removeScratch(): Promise<void> {
+  for (const r of openRigs.splice(0)) await r.terminal.close();
   for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   if (pkiUsed) await (await testPki()).dispose();
 }
@@ -77,7 +84,9 @@ export async function rig(
   registerSimulatedTerminal(port, terminal);
   const truth = new Map(terminal.storeNames.map((name) => [name, terminal.storeDigest(name)]));
   const workOrder = workOrderFor({ ...terminal.identity, authorityCode: terminal.authorityCode });
-  return { terminal, port, truth, workOrder };
+  const made: Rig = { terminal, port, truth, workOrder };
+  openRigs.push(made);
+  return made;
 }
 
 export interface QuietReporter extends Reporter {
