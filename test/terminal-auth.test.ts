@@ -2,27 +2,11 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { authMessage } from '../protocol/messages.js';
-import { createLinkPair, SimulatedTerminal, type SimOptions } from '../protocol/terminal/index.js';
-import { RawClient } from '../protocol/terminal/raw-client.js';
+import { connect, simulatedTerminals } from './helpers/sim-terminals.js';
 
-const open: SimulatedTerminal[] = [];
-afterEach(async () => {
-  for (const t of open.splice(0)) await t.close();
-});
-
-async function terminal(options: Partial<SimOptions> = {}): Promise<SimulatedTerminal> {
-  const t = await SimulatedTerminal.create({ model: 'countertop', seed: 11, ...options });
-  open.push(t);
-  return t;
-}
-
-function connect(t: SimulatedTerminal): RawClient {
-  const [ours, theirs] = createLinkPair();
-  t.attach(theirs);
-  return new RawClient(ours);
-}
+const terminal = simulatedTerminals(11);
 
 function mac(code: string, serial: string, nonce: string, session: string): string {
   return createHmac('sha256', code)

@@ -1,42 +1,17 @@
 import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createLinkPair,
-  parseFaults,
-  SimulatedTerminal,
-  type SimOptions,
-} from '../protocol/terminal/index.js';
-import { RawClient } from '../protocol/terminal/raw-client.js';
+import { describe, expect, it } from 'vitest';
+import { parseFaults, SimulatedTerminal } from '../protocol/terminal/index.js';
+import type { RawClient } from '../protocol/terminal/raw-client.js';
+import { authorizedSession, eraseOutcome, simulatedTerminals } from './helpers/sim-terminals.js';
 
-const open: SimulatedTerminal[] = [];
-afterEach(async () => {
-  for (const t of open.splice(0)) await t.close();
-});
-
-async function terminal(options: Partial<SimOptions> = {}): Promise<SimulatedTerminal> {
-  const t = await SimulatedTerminal.create({ model: 'countertop', seed: 404, ...options });
-  open.push(t);
-  return t;
-}
+const terminal = simulatedTerminals(404);
 
 /** HELLO, AUTH and every channel off: ready to erase. */
 async function session(t: SimulatedTerminal): Promise<RawClient> {
-  const [ours, theirs] = createLinkPair();
-  t.attach(theirs);
-  const c = new RawClient(ours);
-  const { session: id } = await c.hello();
-  expect(await c.authenticate(t.authorityCode, t.identity.serial, String(id))).toMatchObject({ ok: true });
+  const c = await authorizedSession(t);
   for (const channel of ['contact', 'magstripe', 'nfc', 'qr'])
     await c.request('CHANNEL', { channel, enabled: false });
   return c;
-}
-
-async function until(c: RawClient, op: string): Promise<Record<string, unknown>> {
-  for (;;) {
-    const status = await c.request('ERASE_STATUS', { op });
-    if (status.state !== 'running') return status;
-    await new Promise((r) => setTimeout(r, 15));
-  }
 }
 
 interface StoreRow {
@@ -69,7 +44,7 @@ describe('simulated terminal: ERASE', () => {
     });
     const midway = await c.request('ERASE_STATUS', { op: 'w1' });
     expect(midway).toMatchObject({ state: 'running', total: 3 * original.size });
-    expect(await until(c, 'w1')).toMatchObject({
+    expect(await eraseOutcome(c, 'w1')).toMatchObject({
       state: 'done',
       done: 3 * original.size,
       total: 3 * original.size,
@@ -98,7 +73,7 @@ describe('simulated terminal: ERASE', () => {
     const c = await session(t);
     const before = t.readStoreBytes('saf', 0, 20_000);
     await c.request('ERASE', { op: 'c1', store: 'saf', method: 'crypto' });
-    expect(await until(c, 'c1')).toMatchObject({ state: 'done' });
+    expect(await eraseOutcome(c, 'c1')).toMatchObject({ state: 'done' });
     const after = await row(c, 'saf');
     const { bytes } = await c.readStore('saf', after.size, '8bit');
     expect(sha256(bytes)).toBe(after.sha256);
@@ -116,7 +91,7 @@ describe('simulated terminal: ERASE', () => {
     const t = await terminal({ faults: parseFaults('erase-fail=journal') });
     const c = await session(t);
     await c.request('ERASE', { op: 'f1', store: 'journal', method: 'overwrite1' });
-    const status = await until(c, 'f1');
+    const status = await eraseOutcome(c, 'f1');
     expect(status).toMatchObject({ state: 'failed' });
     expect(Number(status.done)).toBeGreaterThan(0);
     expect(Number(status.done)).toBeLessThan(Number(status.total));
@@ -134,7 +109,7 @@ describe('simulated terminal: ERASE', () => {
     const c = await session(t);
     const original = await row(c, 'saf');
     await c.request('ERASE', { op: 'l1', store: 'saf', method: 'overwrite1' });
-    expect(await until(c, 'l1')).toMatchObject({ state: 'done' });
+    expect(await eraseOutcome(c, 'l1')).toMatchObject({ state: 'done' });
     const claimed = await row(c, 'saf');
     expect(claimed).toMatchObject({ erased: true, records: 0 });
     expect(claimed.sha256).toBe(sha256(Buffer.alloc(original.size)));
@@ -189,7 +164,7 @@ describe('simulated terminal: ERASE', () => {
     expect(await again.request('SETTLE', { op: 'job7:settle' })).toEqual(settled);
     expect(t.eraseCount('journal')).toBe(1);
     expect(t.stats().executed).toMatchObject({ ERASE: 1, SETTLE: 1 });
-    expect(await until(again, 'job7:erase:journal')).toMatchObject({ state: 'done' });
+    expect(await eraseOutcome(again, 'job7:erase:journal')).toMatchObject({ state: 'done' });
     expect(
       await again.request('ERASE', { op: 'job7:erase:journal', store: 'journal', method: 'overwrite1' }),
     ).toMatchObject({
@@ -210,7 +185,7 @@ describe('simulated terminal: ERASE', () => {
       reasons: ['erase-running:logs'],
     });
     expect(await c.request('ERASE_STATUS', { op: 'q2' })).toMatchObject({ state: 'running', done: 0 });
-    expect(await until(c, 'q2')).toMatchObject({ state: 'done' });
+    expect(await eraseOutcome(c, 'q2')).toMatchObject({ state: 'done' });
     expect(await c.request('ERASE_STATUS', { op: 'q1' })).toMatchObject({ state: 'done' });
     expect(await c.request('ERASE_STATUS', { op: 'never' })).toMatchObject({
       ok: false,

@@ -1,48 +1,22 @@
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, PosdecomError } from '../protocol/errors.js';
-import { createLinkPair, SimulatedTerminal, type SimOptions } from '../protocol/terminal/index.js';
-import { RawClient } from '../protocol/terminal/raw-client.js';
+import { SimulatedTerminal } from '../protocol/terminal/index.js';
+import { authorizedSession, eraseOutcome, simulatedTerminals } from './helpers/sim-terminals.js';
 
-const open: SimulatedTerminal[] = [];
-afterEach(async () => {
-  for (const t of open.splice(0)) await t.close();
-});
+const terminal = simulatedTerminals(9);
 
 function stateFile(): string {
   return join(mkdtempSync(join(tmpdir(), 'posdecom-sim-')), 'terminal.json');
-}
-
-async function terminal(options: Partial<SimOptions>): Promise<SimulatedTerminal> {
-  const t = await SimulatedTerminal.create({ model: 'countertop', seed: 9, ...options });
-  open.push(t);
-  return t;
-}
-
-async function session(t: SimulatedTerminal): Promise<RawClient> {
-  const [ours, theirs] = createLinkPair();
-  t.attach(theirs);
-  const c = new RawClient(ours);
-  const { session: id } = await c.hello();
-  expect(await c.authenticate(t.authorityCode, t.identity.serial, String(id))).toMatchObject({ ok: true });
-  return c;
-}
-
-async function until(c: RawClient, op: string): Promise<Record<string, unknown>> {
-  for (;;) {
-    const status = await c.request('ERASE_STATUS', { op });
-    if (status.state !== 'running') return status;
-    await new Promise((r) => setTimeout(r, 15));
-  }
 }
 
 describe('simulated terminal: state across restarts', () => {
   it('is the same terminal in the same state after a restart on the same state file', async () => {
     const statePath = stateFile();
     const first = await terminal({ statePath });
-    const c = await session(first);
+    const c = await authorizedSession(first);
     for (const channel of ['contact', 'magstripe', 'nfc', 'qr'])
       await c.request('CHANNEL', { channel, enabled: false });
     const settled = await c.request('SETTLE', { op: 'settle' });
@@ -50,12 +24,12 @@ describe('simulated terminal: state across restarts', () => {
     await c.request('ZEROIZE', { op: 'zeroize' });
     await c.request('UNBIND', { op: 'unbind' });
     await c.request('ERASE', { op: 'erase:config', store: 'config', method: 'overwrite1' });
-    expect(await until(c, 'erase:config')).toMatchObject({ state: 'done' });
+    expect(await eraseOutcome(c, 'erase:config')).toMatchObject({ state: 'done' });
     const status = await c.request('STATUS');
     await first.close();
 
     const second = await terminal({ statePath });
-    const c2 = await session(second);
+    const c2 = await authorizedSession(second);
     expect(await c2.request('STATUS')).toEqual(status);
     expect(second.identity).toMatchObject({ tid: null, mid: null, serial: first.identity.serial });
     expect(((await c2.request('KEYS')).slots as { kcv: unknown }[]).every((s) => s.kcv === null)).toBe(true);
@@ -75,7 +49,7 @@ describe('simulated terminal: state across restarts', () => {
   it('resumes an erase that was running when the simulator was killed', async () => {
     const statePath = stateFile();
     const first = await terminal({ statePath, eraseBytesPerSecond: 400 * 1024 });
-    const c = await session(first);
+    const c = await authorizedSession(first);
     for (const channel of ['contact', 'magstripe', 'nfc', 'qr'])
       await c.request('CHANNEL', { channel, enabled: false });
     await c.request('ERASE', { op: 'erase:journal', store: 'journal', method: 'overwrite1' });
@@ -92,11 +66,11 @@ describe('simulated terminal: state across restarts', () => {
     await first.close();
 
     const second = await terminal({ statePath: killed, eraseBytesPerSecond: 400 * 1024 });
-    const c2 = await session(second);
+    const c2 = await authorizedSession(second);
     const resumed = await c2.request('ERASE_STATUS', { op: 'erase:journal' });
     expect(resumed).toMatchObject({ state: 'running' });
     expect(Number(resumed.done)).toBeGreaterThanOrEqual(saved.jobs[0]!.done);
-    expect(await until(c2, 'erase:journal')).toMatchObject({ state: 'done' });
+    expect(await eraseOutcome(c2, 'erase:journal')).toMatchObject({ state: 'done' });
     expect(second.readStoreBytes('journal', 0, 256 * 1024).equals(Buffer.alloc(256 * 1024))).toBe(true);
     expect(second.eraseCount('journal')).toBe(1);
   });
@@ -104,7 +78,7 @@ describe('simulated terminal: state across restarts', () => {
   it('writes the state atomically, private to its owner, with no key material', async () => {
     const statePath = stateFile();
     const t = await terminal({ statePath });
-    const c = await session(t);
+    const c = await authorizedSession(t);
     await c.request('CHANNEL', { channel: 'nfc', enabled: false });
     const text = readFileSync(statePath, 'utf8');
     expect(JSON.parse(text)).toMatchObject({

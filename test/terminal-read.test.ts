@@ -1,27 +1,18 @@
 import { createHash } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PayloadEncoding } from '../protocol/payload.js';
 import {
   authorityCodeFor,
   createLinkPair,
   MODEL_NAMES,
   SimulatedTerminal,
-  type SimOptions,
 } from '../protocol/terminal/index.js';
 import { isLuhnValid } from '../protocol/terminal/cards.js';
 import { RawClient, readPayload } from '../protocol/terminal/raw-client.js';
+import { simulatedTerminals } from './helpers/sim-terminals.js';
 
-const open: SimulatedTerminal[] = [];
-afterEach(async () => {
-  for (const t of open.splice(0)) await t.close();
-});
-
-async function terminal(options: Partial<SimOptions> = {}): Promise<SimulatedTerminal> {
-  const t = await SimulatedTerminal.create({ model: 'countertop', seed: 2026, ...options });
-  open.push(t);
-  return t;
-}
+const terminal = simulatedTerminals(2026);
 
 /** A client plus the length of the longest line the terminal sent it. */
 function connect(t: SimulatedTerminal): { client: RawClient; longest: () => number } {

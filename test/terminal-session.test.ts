@@ -1,25 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../protocol/frame.js';
-import { createLinkPair, SimulatedTerminal, type SimOptions } from '../protocol/terminal/index.js';
-import { RawClient } from '../protocol/terminal/raw-client.js';
+import { connect, simulatedTerminals } from './helpers/sim-terminals.js';
 
-const open: SimulatedTerminal[] = [];
-afterEach(async () => {
-  for (const t of open.splice(0)) await t.close();
-});
-
-async function terminal(options: Partial<SimOptions> = {}): Promise<SimulatedTerminal> {
-  const t = await SimulatedTerminal.create({ model: 'countertop', seed: 11, ...options });
-  open.push(t);
-  return t;
-}
-
-function connect(t: SimulatedTerminal): RawClient {
-  const [ours, theirs] = createLinkPair();
-  t.attach(theirs);
-  return new RawClient(ours);
-}
+const terminal = simulatedTerminals(11);
 
 describe('simulated terminal: HELLO and session rules', () => {
   it('answers NO_SESSION to anything before HELLO', async () => {

@@ -1,0 +1,46 @@
+import { afterEach, expect } from 'vitest';
+import { createLinkPair, SimulatedTerminal, type SimOptions } from '../../protocol/terminal/index.js';
+import { RawClient } from '../../protocol/terminal/raw-client.js';
+
+/**
+ * The simulator tests talk to a SimulatedTerminal frame by frame (no session layer). This makes
+ * a file's terminals (countertop with the file's seed unless told otherwise) and closes them
+ * after each test.
+ */
+export function simulatedTerminals(
+  seed: number,
+): (options?: Partial<SimOptions>) => Promise<SimulatedTerminal> {
+  const open: SimulatedTerminal[] = [];
+  afterEach(async () => {
+    for (const t of open.splice(0)) await t.close();
+  });
+  return async (options = {}) => {
+    const t = await SimulatedTerminal.create({ model: 'countertop', seed, ...options });
+    open.push(t);
+    return t;
+  };
+}
+
+/** A raw client on a fresh cable to the terminal. */
+export function connect(t: SimulatedTerminal): RawClient {
+  const [ours, theirs] = createLinkPair();
+  t.attach(theirs);
+  return new RawClient(ours);
+}
+
+/** HELLO and AUTH done: ready for destructive requests. */
+export async function authorizedSession(t: SimulatedTerminal): Promise<RawClient> {
+  const c = connect(t);
+  const { session: id } = await c.hello();
+  expect(await c.authenticate(t.authorityCode, t.identity.serial, String(id))).toMatchObject({ ok: true });
+  return c;
+}
+
+/** Polls ERASE_STATUS until the erase is no longer running. */
+export async function eraseOutcome(c: RawClient, op: string): Promise<Record<string, unknown>> {
+  for (;;) {
+    const status = await c.request('ERASE_STATUS', { op });
+    if (status.state !== 'running') return status;
+    await new Promise((r) => setTimeout(r, 15));
+  }
+}
