@@ -121,15 +121,7 @@ export async function runBackup(args: BackupArgs, io: CommandIo = PROCESS_IO): P
         workDir: join(dir, 'work'),
         index: index + 1,
         recipient,
-        read: (store, from, size, sink) => {
-          let reached = from;
-          return c.withLink(`read ${store}`, (d) =>
-            d.readStore(store, reached, size, async (offset, bytes) => {
-              await sink(offset, bytes);
-              reached = offset + bytes.length;
-            }),
-          );
-        },
+        read: (store, from, size, sink) => c.readStore(store, from, size, sink),
         onProgress: (done, total) => r.progress(`backup ${info.name}`, done, total),
       });
       r.endProgress();

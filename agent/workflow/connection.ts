@@ -106,6 +106,25 @@ export class Connection {
     }
   }
 
+  /**
+   * Reads [from, size) of a store in order; when the link drops and comes back, the read goes on
+   * from the last byte the sink took, not from `from` again.
+   */
+  readStore(
+    store: string,
+    from: number,
+    size: number,
+    sink: (offset: number, bytes: Buffer) => Promise<void>,
+  ): Promise<number> {
+    let reached = from;
+    return this.withLink(`read ${store}`, (d) =>
+      d.readStore(store, reached, size, async (offset, bytes) => {
+        await sink(offset, bytes);
+        reached = offset + bytes.length;
+      }),
+    );
+  }
+
   private async reconnect(what: string, cause: PosdecomError): Promise<void> {
     await this.dropDriver();
     const deadline = Date.now() + this.o.reconnectWaitMs;

@@ -3,6 +3,7 @@ import type { TerminalDriver } from '../../protocol/driver.js';
 import type { Identity, KeySlot, Status, StoreInfo } from '../../protocol/messages.js';
 import type { StepRecord } from '../../wipe/certificate-model.js';
 import type { Recipient, RecipientInfoSummary } from '../../wipe/cms-encrypt.js';
+import type { StoreReader } from '../../wipe/backup.js';
 import type { Signer } from '../../wipe/sign.js';
 import type { Journal } from '../journal.js';
 import type { Reporter } from '../reporter.js';
@@ -36,6 +37,8 @@ export interface JobContext {
   driver(): TerminalDriver;
   /** Runs an operation, re-establishing the link and re-authorizing when it drops. */
   withLink<T>(what: string, op: (driver: TerminalDriver) => Promise<T>): Promise<T>;
+  /** Reads a store in order, going on from the last byte received after a reconnect. */
+  readStore: StoreReader;
   inventory(): Inventory;
   /** A stable op id for a destructive request, so a resend after a crash is not executed twice. */
   opId(step: string, target?: string): string;

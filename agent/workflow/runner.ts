@@ -203,6 +203,7 @@ export async function runDecommission(o: DecommissionOptions): Promise<JobResult
       reporter: r,
       driver: () => conn.driver(),
       withLink: (what, op) => conn.withLink(what, op),
+      readStore: (store, from, size, sink) => conn.readStore(store, from, size, sink),
       inventory: () => inventory!,
       opId: (step, target) =>
         `${ctxBase.jobId.slice(0, 8)}:${step}${target ? `:${target.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 32)}` : ''}`,

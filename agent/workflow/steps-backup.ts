@@ -52,16 +52,7 @@ export async function backupOne(ctx: JobContext, set: BackupSet, storeName: stri
         }
         ctx.journal.append('note', { data: { event: 'backup-resume', store: info.name, ...event } });
       },
-      read: (store, from, size, sink) => {
-        // After a reconnect, continue from where the sink got to, not from zero.
-        let reached = from;
-        return ctx.withLink(`read ${store}`, (d) =>
-          d.readStore(store, reached, size, async (offset, bytes) => {
-            await sink(offset, bytes);
-            reached = offset + bytes.length;
-          }),
-        );
-      },
+      read: ctx.readStore,
       onProgress: (done, total) => ctx.reporter.progress(`backup ${info.name}`, done, total),
     });
   let result = await run(resumeKey(ctx));

@@ -102,14 +102,13 @@ export async function eraseOne(ctx: JobContext, storeName: string): Promise<Step
     plan,
     method === 'crypto' ? 'changed' : 'zeros',
     fingerprints,
-    (offset, length) =>
-      ctx.withLink(`read back ${storeName}`, async (d) => {
-        const parts: Buffer[] = [];
-        await d.readStore(storeName, offset, offset + length, async (_o, bytes) => {
-          parts.push(bytes);
-        });
-        return Buffer.concat(parts);
-      }),
+    async (offset, length) => {
+      const parts: Buffer[] = [];
+      await ctx.readStore(storeName, offset, offset + length, async (_o, bytes) => {
+        parts.push(bytes);
+      });
+      return Buffer.concat(parts);
+    },
   );
   const verified = check.passed && terminalVerify.verified && after?.erased === true;
   const reasons: string[] = [];
