@@ -10,7 +10,7 @@ import { createReporter } from '../reporter.js';
 import { loadSignerFrom, resolveKeyPaths } from '../signing-config.js';
 import { readWorkOrders, type WorkOrder } from '../work-order.js';
 import { runDecommission, type JobResult } from '../workflow/runner.js';
-import { summaryTable } from '../workflow/summary.js';
+import { summaryTable, unstartedSummary } from '../workflow/summary.js';
 
 /** `posdecom decommission`: one job per --port, run side by side (README: decommission). */
 export async function runDecommissionCommand(args: DecommissionArgs): Promise<number> {
@@ -97,22 +97,8 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
         },
       }).catch((err: unknown): JobResult => {
         reporter.error(describeError(err));
-        return {
-          exitCode: exitCodeFor(err),
-          summary: {
-            port,
-            dir,
-            serial: null,
-            model: null,
-            workOrder: null,
-            overall: 'INCOMPLETE',
-            exitCode: exitCodeFor(err),
-            stopReason: describeError(err),
-            certificate: null,
-            steps: [],
-            durationMs: 0,
-          },
-        };
+        const code = exitCodeFor(err);
+        return { exitCode: code, summary: unstartedSummary(port, dir, code, describeError(err)) };
       });
       return job.then((result) => {
         board?.finished(i, result.summary.overall, result.exitCode);

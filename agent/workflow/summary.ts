@@ -60,6 +60,23 @@ export function summarize(i: {
   };
 }
 
+/** A job that ended before it could start (bad port, unreadable files): no steps, no certificate. */
+export function unstartedSummary(port: string, dir: string, exitCode: number, reason: string): JobSummary {
+  return {
+    port,
+    dir,
+    serial: null,
+    model: null,
+    workOrder: null,
+    overall: 'INCOMPLETE',
+    exitCode,
+    stopReason: reason,
+    certificate: null,
+    steps: [],
+    durationMs: 0,
+  };
+}
+
 export function summaryTable(s: JobSummary): string {
   const rows = s.steps.map((x) => [x.target ? `${x.step} ${x.target}` : x.step, x.result, x.note ?? '']);
   const width = Math.max(10, ...rows.map((r) => r[0]!.length));

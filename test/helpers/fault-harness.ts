@@ -9,7 +9,7 @@ import type { Reporter } from '../../agent/reporter.js';
 import { Journal, type JournalEntry } from '../../agent/journal.js';
 import type { WorkOrder } from '../../agent/work-order.js';
 import { runDecommission } from '../../agent/workflow/runner.js';
-import type { JobSummary } from '../../agent/workflow/summary.js';
+import { unstartedSummary, type JobSummary } from '../../agent/workflow/summary.js';
 import { DEFAULT_SETTINGS } from '../../protocol/port-spec.js';
 import type { SessionOptions } from '../../protocol/session.js';
 import { registerSimulatedTerminal } from '../../protocol/sim-registry.js';
@@ -155,27 +155,11 @@ export async function runJob(
     (result) => ({ ...result, reporter }),
     (err: unknown) => ({
       exitCode: exitCodeFor(err),
-      summary: { ...emptySummary(r.port, dir), exitCode: exitCodeFor(err), stopReason: describeError(err) },
+      summary: unstartedSummary(r.port, dir, exitCodeFor(err), describeError(err)),
       reporter,
       refusal: describeError(err),
     }),
   );
-}
-
-function emptySummary(port: string, dir: string): JobSummary {
-  return {
-    port,
-    dir,
-    serial: null,
-    model: null,
-    workOrder: null,
-    overall: 'INCOMPLETE',
-    exitCode: 1,
-    stopReason: null,
-    certificate: null,
-    steps: [],
-    durationMs: 0,
-  };
 }
 
 /** Resumes until the job finishes; each run must end finished (0) or interrupted again (9). */
