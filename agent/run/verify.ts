@@ -20,11 +20,10 @@ export async function runVerify(args: VerifyArgs, io: VerifyIo = {}): Promise<nu
   const sigPath = args.sig ?? defaultSignaturePath(args.certificate);
   let report: VerificationReport;
   try {
-    const [json, p7s, caPem] = await Promise.all([
-      readInput(args.certificate, 'certificate'),
-      readInput(sigPath, 'signature'),
-      readInput(args.ca, 'CA certificate'),
-    ]);
+    // One after the other: when several inputs are missing, the error always names the first.
+    const json = await readInput(args.certificate, 'certificate');
+    const p7s = await readInput(sigPath, 'signature');
+    const caPem = await readInput(args.ca, 'CA certificate');
     if (args.backup !== undefined) await requireDirectory(args.backup);
     report = await verifyCertificate(json, p7s, caPem.toString('utf8'), {
       ...(args.backup !== undefined ? { backupDir: args.backup } : {}),
