@@ -16,7 +16,7 @@ export function defineCommand<A>(cmd: CliCommand<A>): CliCommand<Record<string, 
   return cmd as unknown as CliCommand<Record<string, unknown>>;
 }
 
-/** Where a command's output goes: the process's streams, or a replay's capture (agent/replay.ts). */
+/** Where a command's output goes: the process's streams, or a replay's capture (agent/replay/replay.ts). */
 export interface CommandIo {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
-import { parseSettings, type PortSettings } from '../protocol/port-spec.js';
-import type { SessionOptions } from '../protocol/session.js';
+import { parseSettings, type PortSettings } from '../protocol/transport/port-spec.js';
+import type { SessionOptions } from '../protocol/line/session/session.js';
 
 /** Option groups shared by the commands that talk to a terminal. */
 export interface PortArgs {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ErrorCode, PosdecomError } from '../protocol/errors.js';
-import { getPassphrase } from '../wipe/passphrase.js';
-import { loadPrivateKey } from '../wipe/keys.js';
-import { splitPem, type Signer } from '../wipe/sign.js';
+import { getPassphrase } from '../wipe/pki/passphrase.js';
+import { loadPrivateKey } from '../wipe/pki/keys.js';
+import { splitPem, type Signer } from '../wipe/certificate/sign.js';
 
 /** Where the signing identity and the backup recipient come from: flags, or a config file. */
 export interface KeyPaths {

@@ -2,16 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { LineProtocolDriver } from '../protocol/line-driver.js';
-import type { StoreInfo } from '../protocol/messages.js';
-import type { PortSettings } from '../protocol/port-spec.js';
-import type { Compression } from '../protocol/payload.js';
-import { forgetSimulatedTerminals, registerSimulatedTerminal } from '../protocol/sim-registry.js';
-import { openLink } from '../protocol/transport.js';
-import { SimulatedTerminal } from '../protocol/terminal/index.js';
-import type { Channel } from '../protocol/messages.js';
-import { backupStore, type StoreBackupResult } from '../wipe/backup.js';
-import type { Recipient } from '../wipe/cms-encrypt.js';
+import { LineProtocolDriver } from '../protocol/line/driver.js';
+import type { StoreInfo } from '../protocol/domain.js';
+import type { PortSettings } from '../protocol/transport/port-spec.js';
+import type { Compression } from '../protocol/line/payload.js';
+import { forgetSimulatedTerminals, registerSimulatedTerminal } from '../protocol/transport/sim-registry.js';
+import { openLink } from '../protocol/transport/open-link.js';
+import { SimulatedTerminal } from '../protocol/line/terminal/index.js';
+import type { Channel } from '../protocol/domain.js';
+import { backupStore, type StoreBackupResult } from '../wipe/backup/store-backup.js';
+import type { Recipient } from '../wipe/cms/encrypt.js';
 
 /**
  * One store backed up through the agent's real pipeline, against an in-process simulated

@@ -3,8 +3,8 @@
  * timers or JIT state: `node dist/bench/child.js '<ChildRequest JSON>'` prints one JSON line.
  */
 import { readFile } from 'node:fs/promises';
-import { parseSettings } from '../protocol/port-spec.js';
-import type { Compression } from '../protocol/payload.js';
+import { parseSettings } from '../protocol/transport/port-spec.js';
+import type { Compression } from '../protocol/line/payload.js';
 import { measureGoodput } from './backup-goodput.js';
 
 export interface ChildRequest {

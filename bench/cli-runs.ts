@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { BENCH_PASSPHRASE, prepareFleet } from './fleet.js';
 import { lastJson, runNode, type Spawned } from './spawn.js';
-import type { OrganisationPki } from '../wipe/pki.js';
+import type { OrganisationPki } from '../wipe/pki/ca.js';
 
 /**
  * Measurements of the installed command line, each in its own process: the figures are what

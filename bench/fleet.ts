@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SimulatedTerminal, type ModelName } from '../protocol/terminal/index.js';
-import { createOrganisationPki, type OrganisationPki } from '../wipe/pki.js';
+import { SimulatedTerminal, type ModelName } from '../protocol/line/terminal/index.js';
+import { createOrganisationPki, type OrganisationPki } from '../wipe/pki/ca.js';
 
 /**
  * What a decommission run on the command line needs besides the terminals: a throw-away

@@ -19,7 +19,7 @@ import type { ChildRequest } from './child.js';
 import { backupPeakRss, demoSeconds, helpMs, parallelSpeedup } from './cli-runs.js';
 import { benchPki } from './fleet.js';
 import { lastJson, runNode } from './spawn.js';
-import type { OrganisationPki } from '../wipe/pki.js';
+import type { OrganisationPki } from '../wipe/pki/ca.js';
 
 const BAUD = 115_200;
 const TURNAROUND_MS = 15;

@@ -4,8 +4,8 @@
  * `tcp://127.0.0.1:PORT` on stdout once listening, and runs until SIGTERM or SIGINT.
  */
 import { createServer, type Socket } from 'node:net';
-import { endpointOverStream } from '../protocol/stream-endpoint.js';
-import { SimulatedTerminal, type ByteEndpoint, type SimOptions } from '../protocol/terminal/index.js';
+import { endpointOverStream } from '../protocol/transport/stream-endpoint.js';
+import { SimulatedTerminal, type ByteEndpoint, type SimOptions } from '../protocol/line/terminal/index.js';
 
 function socketEndpoint(socket: Socket): ByteEndpoint {
   socket.setNoDelay(true);

@@ -8,7 +8,7 @@ import type {
   Money,
   Status,
   StoreInfo,
-} from './messages.js';
+} from './domain.js';
 
 /**
  * What the decommission workflow needs from a terminal, whatever protocol it speaks.

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, PosdecomError } from '../protocol/errors.js';
-import { AtomicFile, fsyncDir, outputError, writeFileAtomic } from '../wipe/backup-file.js';
+import { AtomicFile, fsyncDir, outputError, writeFileAtomic } from '../wipe/backup/atomic-file.js';
 
 let dir: string;
 beforeAll(async () => {

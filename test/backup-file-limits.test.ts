@@ -11,8 +11,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../protocol/errors.js';
-import { writeFileAtomic } from '../wipe/backup-file.js';
-import { createEncryptedFileWriter } from '../wipe/cms-encrypt.js';
+import { writeFileAtomic } from '../wipe/backup/atomic-file.js';
+import { createEncryptedFileWriter } from '../wipe/cms/encrypt.js';
 import { makeKeys, random, removeDir } from './cms-fixtures.js';
 import type { TestKeys } from './cms-fixtures.js';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../protocol/errors.js';
-import { buildCertificate } from '../wipe/certificate.js';
-import type { CertificateInput, StepRecord, Technician } from '../wipe/certificate-model.js';
-import { sampleCertificateInput } from '../wipe/certificate-sample.js';
-import { schemaErrors } from '../wipe/certificate-schema.js';
-import { internalRuleViolations } from '../wipe/verify-rules.js';
+import { buildCertificate } from '../wipe/certificate/build.js';
+import type { CertificateInput, StepRecord, Technician } from '../wipe/certificate/model.js';
+import { sampleCertificateInput } from '../wipe/certificate/sample.js';
+import { schemaErrors } from '../wipe/certificate/schema.js';
+import { internalRuleViolations } from '../wipe/verify/rules.js';
 
 const TECH: Technician = {
   name: 'Jane Doe',

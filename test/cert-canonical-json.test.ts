@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, PosdecomError } from '../protocol/errors.js';
-import { canonicalBytes, canonicalize } from '../wipe/canonical-json.js';
+import { canonicalBytes, canonicalize } from '../wipe/certificate/canonical-json.js';
 
 describe('canonical JSON (RFC 8785 style)', () => {
   it('sorts keys at every depth and writes no whitespace', () => {

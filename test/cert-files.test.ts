@@ -3,16 +3,16 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalBytes } from '../wipe/canonical-json.js';
-import { buildCertificate, technicianFromCertificate } from '../wipe/certificate.js';
-import { CERTIFICATE_FILES, writeCertificateFiles } from '../wipe/certificate-files.js';
-import type { WipeCertificate } from '../wipe/certificate-model.js';
-import { renderCertificatePdf } from '../wipe/certificate-pdf.js';
-import { pdfText, shortEvidence } from '../wipe/certificate-pdf-steps.js';
-import { sampleCertificateInput } from '../wipe/certificate-sample.js';
-import { createOrganisationPki, type OrganisationPki } from '../wipe/pki.js';
-import { loadSigner, type Signer } from '../wipe/sign.js';
-import { verifyCertificate } from '../wipe/verify.js';
+import { canonicalBytes } from '../wipe/certificate/canonical-json.js';
+import { buildCertificate, technicianFromCertificate } from '../wipe/certificate/build.js';
+import { CERTIFICATE_FILES, writeCertificateFiles } from '../wipe/certificate/files.js';
+import type { WipeCertificate } from '../wipe/certificate/model.js';
+import { renderCertificatePdf } from '../wipe/certificate/pdf.js';
+import { pdfText, shortEvidence } from '../wipe/certificate/pdf-steps.js';
+import { sampleCertificateInput } from '../wipe/certificate/sample.js';
+import { createOrganisationPki, type OrganisationPki } from '../wipe/pki/ca.js';
+import { loadSigner, type Signer } from '../wipe/certificate/sign.js';
+import { verifyCertificate } from '../wipe/verify/verify.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 

@@ -3,14 +3,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalBytes } from '../wipe/canonical-json.js';
-import { buildCertificate, technicianFromCertificate } from '../wipe/certificate.js';
-import type { WipeCertificate } from '../wipe/certificate-model.js';
-import { sampleCertificateInput } from '../wipe/certificate-sample.js';
-import { createOrganisationPki, type OrganisationPki } from '../wipe/pki.js';
-import { Tag, children, expectTag, readTlv, type Tlv } from '../wipe/pki-der.js';
-import { loadSigner, signCertificate, type Signer } from '../wipe/sign.js';
-import { verifyCertificateSync, type VerificationReport } from '../wipe/verify.js';
+import { canonicalBytes } from '../wipe/certificate/canonical-json.js';
+import { buildCertificate, technicianFromCertificate } from '../wipe/certificate/build.js';
+import type { WipeCertificate } from '../wipe/certificate/model.js';
+import { sampleCertificateInput } from '../wipe/certificate/sample.js';
+import { createOrganisationPki, type OrganisationPki } from '../wipe/pki/ca.js';
+import { Tag, children, expectTag, readTlv, type Tlv } from '../wipe/pki/der.js';
+import { loadSigner, signCertificate, type Signer } from '../wipe/certificate/sign.js';
+import { verifyCertificateSync, type VerificationReport } from '../wipe/verify/verify.js';
 
 /**
  * Tampering: any change to either file must fail verification. posdecom's verifier is held to

@@ -3,12 +3,12 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalBytes } from '../wipe/canonical-json.js';
-import { buildCertificate, technicianFromCertificate } from '../wipe/certificate.js';
-import { sampleCertificateInput } from '../wipe/certificate-sample.js';
-import { createOrganisationPki, type OrganisationPki } from '../wipe/pki.js';
-import { loadSigner, signCertificate, type Signer } from '../wipe/sign.js';
-import { verifyCertificate } from '../wipe/verify.js';
+import { canonicalBytes } from '../wipe/certificate/canonical-json.js';
+import { buildCertificate, technicianFromCertificate } from '../wipe/certificate/build.js';
+import { sampleCertificateInput } from '../wipe/certificate/sample.js';
+import { createOrganisationPki, type OrganisationPki } from '../wipe/pki/ca.js';
+import { loadSigner, signCertificate, type Signer } from '../wipe/certificate/sign.js';
+import { verifyCertificate } from '../wipe/verify/verify.js';
 
 const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
@@ -22,7 +22,7 @@ interface Backup {
   p7s: Buffer;
 }
 
-/** A backup directory in the manifest format of wipe/backup-manifest.ts, and a certificate for it. */
+/** A backup directory in the manifest format of wipe/backup/manifest.ts, and a certificate for it. */
 async function makeBackup(
   name: string,
   edit: (stores: Array<Record<string, unknown>>) => void = () => undefined,

@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../agent/cli.js';
 import { ExitCode } from '../agent/exit-codes.js';
 import { defaultSignaturePath } from '../agent/run/verify.js';
-import { buildCertificate, technicianFromCertificate } from '../wipe/certificate.js';
-import { writeCertificateFiles } from '../wipe/certificate-files.js';
-import { sampleCertificateInput } from '../wipe/certificate-sample.js';
-import { createOrganisationPki, type OrganisationPki } from '../wipe/pki.js';
-import { loadSigner } from '../wipe/sign.js';
+import { buildCertificate, technicianFromCertificate } from '../wipe/certificate/build.js';
+import { writeCertificateFiles } from '../wipe/certificate/files.js';
+import { sampleCertificateInput } from '../wipe/certificate/sample.js';
+import { createOrganisationPki, type OrganisationPki } from '../wipe/pki/ca.js';
+import { loadSigner } from '../wipe/certificate/sign.js';
 
 let dir: string;
 let job: string;

@@ -3,20 +3,20 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalBytes } from '../wipe/canonical-json.js';
-import { buildCertificate, technicianFromCertificate } from '../wipe/certificate.js';
-import type { WipeCertificate } from '../wipe/certificate-model.js';
-import { sampleCertificateInput } from '../wipe/certificate-sample.js';
-import { generateRsaKeyPair } from '../wipe/keys.js';
-import { createOrganisationPki, loadCa, type LoadedCa, type OrganisationPki } from '../wipe/pki.js';
+import { canonicalBytes } from '../wipe/certificate/canonical-json.js';
+import { buildCertificate, technicianFromCertificate } from '../wipe/certificate/build.js';
+import type { WipeCertificate } from '../wipe/certificate/model.js';
+import { sampleCertificateInput } from '../wipe/certificate/sample.js';
+import { generateRsaKeyPair } from '../wipe/pki/keys.js';
+import { createOrganisationPki, loadCa, type LoadedCa, type OrganisationPki } from '../wipe/pki/ca.js';
 import {
   buildCertificate as buildX509,
   caExtensions,
   technicianExtensions,
   type ExtensionSpec,
-} from '../wipe/pki-x509.js';
-import { loadSigner, signCertificate, type Signer } from '../wipe/sign.js';
-import { CHECK_NAMES, verifyCertificateSync, type VerificationReport } from '../wipe/verify.js';
+} from '../wipe/pki/x509.js';
+import { loadSigner, signCertificate, type Signer } from '../wipe/certificate/sign.js';
+import { CHECK_NAMES, verifyCertificateSync, type VerificationReport } from '../wipe/verify/verify.js';
 
 const PASSPHRASE = 'cert-verify test passphrase';
 const DAY = 86_400_000;

@@ -10,7 +10,7 @@ import {
   readTlv,
   tlv,
   uint,
-} from '../wipe/cms-der.js';
+} from '../wipe/cms/der.js';
 import {
   OID,
   chunkHeader,
@@ -18,7 +18,7 @@ import {
   parseRecipientInfos,
   recipientInfos,
   streamTrailer,
-} from '../wipe/cms-format.js';
+} from '../wipe/cms/format.js';
 
 const hex = (b: Buffer): string => b.toString('hex');
 

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEncryptedFileWriter } from '../wipe/cms-encrypt.js';
-import type { EncryptedFileResult } from '../wipe/cms-encrypt.js';
+import { createEncryptedFileWriter } from '../wipe/cms/encrypt.js';
+import type { EncryptedFileResult } from '../wipe/cms/encrypt.js';
 
 export const TEST_PASSPHRASE = 'correct horse battery staple';
 

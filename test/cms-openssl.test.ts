@@ -8,8 +8,8 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decryptFileTo } from '../wipe/cms-decrypt.js';
-import { ENCRYPTION_PARAMETERS } from '../wipe/cms-encrypt.js';
+import { decryptFileTo } from '../wipe/cms/decrypt.js';
+import { ENCRYPTION_PARAMETERS } from '../wipe/cms/encrypt.js';
 import {
   encryptTo,
   makeKeys,

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../protocol/errors.js';
-import { createEncryptedFileWriter, loadRecipient } from '../wipe/cms-encrypt.js';
-import { parseRecipient } from '../wipe/cms-recipient.js';
+import { createEncryptedFileWriter, loadRecipient } from '../wipe/cms/encrypt.js';
+import { parseRecipient } from '../wipe/cms/recipient.js';
 import { makeCert, makeKeys, openssl, removeDir } from './cms-fixtures.js';
 import type { TestKeys } from './cms-fixtures.js';
 

@@ -2,10 +2,10 @@ import { constants, createHash, createPrivateKey, privateDecrypt } from 'node:cr
 import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decryptFileTo } from '../wipe/cms-decrypt.js';
-import { CHUNK_BYTES } from '../wipe/cms-format.js';
-import { openResumableWriter, partialPathFor, sidecarPathFor } from '../wipe/cms-resume.js';
-import type { ResumeKey, ResumeTarget } from '../wipe/cms-resume.js';
+import { decryptFileTo } from '../wipe/cms/decrypt.js';
+import { CHUNK_BYTES } from '../wipe/cms/format.js';
+import { openResumableWriter, partialPathFor, sidecarPathFor } from '../wipe/cms/resume.js';
+import type { ResumeKey, ResumeTarget } from '../wipe/cms/resume.js';
 import { makeKeys, opensslDecrypt, random, removeDir } from './cms-fixtures.js';
 import type { TestKeys } from './cms-fixtures.js';
 

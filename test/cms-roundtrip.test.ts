@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../protocol/errors.js';
-import { decryptFileTo } from '../wipe/cms-decrypt.js';
-import { createEncryptedFileWriter } from '../wipe/cms-encrypt.js';
+import { decryptFileTo } from '../wipe/cms/decrypt.js';
+import { createEncryptedFileWriter } from '../wipe/cms/encrypt.js';
 import { encryptTo, makeKeys, random, removeDir, TEST_PASSPHRASE } from './cms-fixtures.js';
 import type { TestKeys } from './cms-fixtures.js';
 

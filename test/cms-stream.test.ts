@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decryptFileTo } from '../wipe/cms-decrypt.js';
-import { createEncryptedFileWriter } from '../wipe/cms-encrypt.js';
+import { decryptFileTo } from '../wipe/cms/decrypt.js';
+import { createEncryptedFileWriter } from '../wipe/cms/encrypt.js';
 import { makeKeys, removeDir } from './cms-fixtures.js';
 import type { TestKeys } from './cms-fixtures.js';
 

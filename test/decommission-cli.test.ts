@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedTerminal } from '../protocol/terminal/index.js';
-import { createOrganisationPki, type OrganisationPki } from '../wipe/pki.js';
+import { SimulatedTerminal } from '../protocol/line/terminal/index.js';
+import { createOrganisationPki, type OrganisationPki } from '../wipe/pki/ca.js';
 import { runCli, signingArgs } from './helpers/cli.js';
 
 /**

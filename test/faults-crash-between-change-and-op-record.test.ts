@@ -2,12 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Device } from '../protocol/terminal/device.js';
-import { dispatch } from '../protocol/terminal/dispatcher.js';
-import { DupCache } from '../protocol/terminal/dup-cache.js';
-import type { Session } from '../protocol/terminal/handler.js';
-import { resolveOptions } from '../protocol/terminal/options.js';
-import type { PersistedState } from '../protocol/terminal/state-file.js';
+import { Device } from '../protocol/line/terminal/device.js';
+import { dispatch } from '../protocol/line/terminal/handlers/dispatcher.js';
+import { DupCache } from '../protocol/line/terminal/handlers/dup-cache.js';
+import type { Session } from '../protocol/line/terminal/handlers/handler.js';
+import { resolveOptions } from '../protocol/line/terminal/options.js';
+import type { PersistedState } from '../protocol/line/terminal/state-file.js';
 import { removeScratch, scratch } from './helpers/fault-harness.js';
 
 /**

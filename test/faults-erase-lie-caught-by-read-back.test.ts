@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { StepRecord } from '../wipe/certificate-model.js';
+import type { StepRecord } from '../wipe/certificate/model.js';
 import {
   expectBackupsBeforeErases,
   expectCertificate,

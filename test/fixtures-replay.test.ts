@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { replayFile } from '../agent/replay.js';
-import { reportText } from '../agent/replay-report.js';
-import { createReplayPki, type ReplayPki } from '../agent/replay-run.js';
+import { replayFile } from '../agent/replay/replay.js';
+import { reportText } from '../agent/replay/report.js';
+import { createReplayPki, type ReplayPki } from '../agent/replay/run.js';
 
 /**
  * Every transcript in fixtures/ is a test: the agent as it is now, replayed against the

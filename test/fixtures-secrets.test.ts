@@ -3,17 +3,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, type Frame } from '../protocol/frame.js';
-import { decodePayload, decompress, type PayloadEncoding } from '../protocol/payload.js';
+import { decodeFrame, type Frame } from '../protocol/line/frame.js';
+import { decodePayload, decompress, type PayloadEncoding } from '../protocol/line/payload.js';
 import {
   authorityCodeFor,
   createLinkPair,
   SimulatedTerminal,
   type ModelName,
-} from '../protocol/terminal/index.js';
-import { modelProfile, type KeySlotProfile } from '../protocol/terminal/models.js';
-import { derive } from '../protocol/terminal/prng.js';
-import { RawClient } from '../protocol/terminal/raw-client.js';
+} from '../protocol/line/terminal/index.js';
+import { modelProfile, type KeySlotProfile } from '../protocol/line/terminal/models.js';
+import { derive } from '../protocol/simulator/prng.js';
+import { RawClient } from '../protocol/line/terminal/raw-client.js';
 
 /**
  * Fixtures are meant to be shared (with a terminal vendor, in a public repository): this scans
@@ -103,7 +103,7 @@ function pans(text: string): string[] {
   return [...text.matchAll(/(?<!\d)\d{12,19}(?!\d)/g)].map((m) => m[0]).filter(luhn);
 }
 
-/** The simulator's key bytes for a slot, derived the way protocol/terminal/keys.ts does. */
+/** The simulator's key bytes for a slot, derived the way protocol/line/terminal/keys.ts does. */
 function keyBytes(seed: number, slot: number, p: KeySlotProfile): Buffer {
   const material = derive(seed, `key|${slot}|${p.type}`);
   if (p.algorithm === 'aes128') return Buffer.from(material.subarray(0, 16));

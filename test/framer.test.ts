@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Framer, type FramerEvent } from '../protocol/framer.js';
-import { decodeFrame, encodeFrame, type Frame } from '../protocol/frame.js';
-import { decodePayload, encodePayload, compress, decompress } from '../protocol/payload.js';
+import { Framer, type FramerEvent } from '../protocol/line/framer.js';
+import { decodeFrame, encodeFrame, type Frame } from '../protocol/line/frame.js';
+import { decodePayload, encodePayload, compress, decompress } from '../protocol/line/payload.js';
 
 function collect(maxLine: number, chunks: Buffer[], end = false): FramerEvent[] {
   const events: FramerEvent[] = [];

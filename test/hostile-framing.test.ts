@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SimulatedTerminal } from '../protocol/terminal/index.js';
+import { SimulatedTerminal } from '../protocol/line/terminal/index.js';
 import { FAILS_AT_FIRST_REQUEST, hostileCases } from './helpers/hostile-cases.js';
 import { badCrc, HostileProxy, type Rule } from './helpers/hostile-proxy.js';
 import { runJob } from './helpers/job-harness.js';

@@ -1,6 +1,6 @@
 import { deflateRawSync } from 'node:zlib';
 import { describe } from 'vitest';
-import { encodePayload } from '../protocol/payload.js';
+import { encodePayload } from '../protocol/line/payload.js';
 import { FAILS_AT_FIRST_REQUEST, hostileCases } from './helpers/hostile-cases.js';
 import { frameLine, patched, rawFrame, type Rule } from './helpers/hostile-proxy.js';
 

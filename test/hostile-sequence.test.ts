@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import type { Frame } from '../protocol/frame.js';
+import type { Frame } from '../protocol/line/frame.js';
 import { FAILS_AT_FIRST_REQUEST, hostileCases } from './helpers/hostile-cases.js';
 import { frameLine, type Rule } from './helpers/hostile-proxy.js';
 

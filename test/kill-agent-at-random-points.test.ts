@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../agent/journal.js';
-import { SimulatedTerminal } from '../protocol/terminal/index.js';
-import { loadPrivateKey } from '../wipe/keys.js';
-import { restoreBackup } from '../wipe/restore.js';
+import { SimulatedTerminal } from '../protocol/line/terminal/index.js';
+import { loadPrivateKey } from '../wipe/pki/keys.js';
+import { restoreBackup } from '../wipe/backup/restore.js';
 import {
   expectBackupsBeforeErases,
   expectCertificate,

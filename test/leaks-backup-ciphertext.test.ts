@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackupDecrypt } from '../agent/run/backup-decrypt.js';
-import { createLinkPair, SimulatedTerminal } from '../protocol/terminal/index.js';
-import { RawClient } from '../protocol/terminal/raw-client.js';
+import { createLinkPair, SimulatedTerminal } from '../protocol/line/terminal/index.js';
+import { RawClient } from '../protocol/line/terminal/raw-client.js';
 import { findPans } from './helpers/hostile-leak-scanner.js';
 import { runJob, testPki, type TestPki } from './helpers/job-harness.js';
 

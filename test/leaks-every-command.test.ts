@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authMessage } from '../protocol/messages.js';
-import { modelProfile, type KeySlotProfile } from '../protocol/terminal/models.js';
-import { derive } from '../protocol/terminal/prng.js';
-import { authorityCodeFor, createLinkPair, SimulatedTerminal } from '../protocol/terminal/index.js';
-import { RawClient } from '../protocol/terminal/raw-client.js';
+import { authMessage } from '../protocol/line/messages.js';
+import { modelProfile, type KeySlotProfile } from '../protocol/line/terminal/models.js';
+import { derive } from '../protocol/simulator/prng.js';
+import { authorityCodeFor, createLinkPair, SimulatedTerminal } from '../protocol/line/terminal/index.js';
+import { RawClient } from '../protocol/line/terminal/raw-client.js';
 import {
   binaryForms,
   filesUnder,
@@ -64,7 +64,7 @@ function cli(name: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run>
   });
 }
 
-/** The simulator's key bytes, derived as it derives them (protocol/terminal/keys.ts). */
+/** The simulator's key bytes, derived as it derives them (protocol/line/terminal/keys.ts). */
 function simulatorKeys(seed: number): { slot: number; bytes: Buffer; kcv: string }[] {
   return modelProfile(MODEL).keySlots.map((p: KeySlotProfile, i) => {
     const material = derive(seed, `key|${i + 1}|${p.type}`);

@@ -2,11 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import PDFDocument from 'pdfkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeFrame } from '../protocol/frame.js';
-import { encodePayload } from '../protocol/payload.js';
-import { isLuhnValid as simLuhn } from '../protocol/terminal/cards.js';
-import { createLinkPair, SimulatedTerminal } from '../protocol/terminal/index.js';
-import { RawClient } from '../protocol/terminal/raw-client.js';
+import { encodeFrame } from '../protocol/line/frame.js';
+import { encodePayload } from '../protocol/line/payload.js';
+import { isLuhnValid as simLuhn } from '../protocol/simulator/content/cards.js';
+import { createLinkPair, SimulatedTerminal } from '../protocol/line/terminal/index.js';
+import { RawClient } from '../protocol/line/terminal/raw-client.js';
 import {
   binaryForms,
   findPans,

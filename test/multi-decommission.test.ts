@@ -3,9 +3,9 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedTerminal } from '../protocol/terminal/index.js';
-import { createOrganisationPki, type OrganisationPki } from '../wipe/pki.js';
-import { verifyCertificate } from '../wipe/verify.js';
+import { SimulatedTerminal } from '../protocol/line/terminal/index.js';
+import { createOrganisationPki, type OrganisationPki } from '../wipe/pki/ca.js';
+import { verifyCertificate } from '../wipe/verify/verify.js';
 import { runCli, signingArgs, type CliResult } from './helpers/cli.js';
 
 /**

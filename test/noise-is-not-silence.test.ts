@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../protocol/errors.js';
-import { decodeFrame } from '../protocol/frame.js';
-import { Framer } from '../protocol/framer.js';
-import { LineProtocolDriver } from '../protocol/line-driver.js';
-import { DEFAULT_SETTINGS } from '../protocol/port-spec.js';
-import { registerSimulatedTerminal, type AttachablePeer } from '../protocol/sim-registry.js';
+import { decodeFrame } from '../protocol/line/frame.js';
+import { Framer } from '../protocol/line/framer.js';
+import { LineProtocolDriver } from '../protocol/line/driver.js';
+import { DEFAULT_SETTINGS } from '../protocol/transport/port-spec.js';
+import { registerSimulatedTerminal, type AttachablePeer } from '../protocol/transport/sim-registry.js';
 import {
   createLinkPair,
   parseFaults,
   SimulatedTerminal,
   type ByteEndpoint,
-} from '../protocol/terminal/index.js';
-import { openLink } from '../protocol/transport.js';
+} from '../protocol/line/terminal/index.js';
+import { openLink } from '../protocol/transport/open-link.js';
 
 /**
  * Line noise is not silence. A reply that arrives corrupt shows the terminal answered: the agent

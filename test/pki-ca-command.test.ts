@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../agent/cli.js';
 import { ExitCode } from '../agent/exit-codes.js';
-import { PASSPHRASE_ENV } from '../wipe/passphrase.js';
+import { PASSPHRASE_ENV } from '../wipe/pki/passphrase.js';
 
 const PASSPHRASE = 'ca-command-passphrase-7f3a';
 

@@ -13,7 +13,7 @@ import {
   loadPrivateKey,
   writePrivateKey,
   type KeyPair,
-} from '../wipe/keys.js';
+} from '../wipe/pki/keys.js';
 
 const PASSPHRASE = 'pki-keys test passphrase ü';
 

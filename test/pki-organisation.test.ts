@@ -4,9 +4,9 @@ import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPrivateKey } from '../wipe/keys.js';
-import { PKI_FILES, createOrganisationPki, loadCa, type OrganisationPki } from '../wipe/pki.js';
-import { certInfo } from '../wipe/verify-x509.js';
+import { loadPrivateKey } from '../wipe/pki/keys.js';
+import { PKI_FILES, createOrganisationPki, loadCa, type OrganisationPki } from '../wipe/pki/ca.js';
+import { certInfo } from '../wipe/verify/x509.js';
 
 const PASSPHRASE = 'organisation pki test';
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../protocol/errors.js';
-import { PASSPHRASE_ENV, getPassphrase, type PromptInput } from '../wipe/passphrase.js';
+import { PASSPHRASE_ENV, getPassphrase, type PromptInput } from '../wipe/pki/passphrase.js';
 
 /** A stand-in for a raw-mode TTY: keystrokes are fed in as data events. */
 class FakeTty extends EventEmitter implements PromptInput {

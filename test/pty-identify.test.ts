@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SerialPort } from 'serialport';
-import { createPtyPair, type PtyPair } from '../protocol/pty.js';
+import { createPtyPair, type PtyPair } from '../protocol/transport/pty.js';
 import { BIN, runCli } from './helpers/cli.js';
 
 /**

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame, type Frame } from '../protocol/frame.js';
-import { compress, decodePayload, encodePayload, type PayloadEncoding } from '../protocol/payload.js';
-import { deflateToLength } from '../agent/transcript-deflate.js';
-import { MASKED_MAC, MaskSession, StoreFlags, maskPans } from '../agent/transcript-mask.js';
+import { decodeFrame, encodeFrame, type Frame } from '../protocol/line/frame.js';
+import { compress, decodePayload, encodePayload, type PayloadEncoding } from '../protocol/line/payload.js';
+import { deflateToLength } from '../agent/transcript/deflate.js';
+import { MASKED_MAC, MaskSession, StoreFlags, maskPans } from '../agent/transcript/mask.js';
 
 const line = (f: Frame) => encodeFrame(f).subarray(0, -1);
 const decode = (b: Buffer) => {

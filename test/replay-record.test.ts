@@ -5,15 +5,15 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CommandIo } from '../agent/command.js';
-import { replayFile } from '../agent/replay.js';
-import { reportText } from '../agent/replay-report.js';
-import { createReplayPki, type ReplayPki } from '../agent/replay-run.js';
+import { replayFile } from '../agent/replay/replay.js';
+import { reportText } from '../agent/replay/report.js';
+import { createReplayPki, type ReplayPki } from '../agent/replay/run.js';
 import { runBackup } from '../agent/run/backup.js';
 import { runIdentify } from '../agent/run/identify.js';
-import { TRANSCRIPT_FORMAT, type TranscriptHeader } from '../agent/transcript-format.js';
+import { TRANSCRIPT_FORMAT, type TranscriptHeader } from '../agent/transcript/format.js';
 import { TOOL_VERSION } from '../agent/version.js';
-import { decodeFrame } from '../protocol/frame.js';
-import { SimulatedTerminal } from '../protocol/terminal/index.js';
+import { decodeFrame } from '../protocol/line/frame.js';
+import { SimulatedTerminal } from '../protocol/line/terminal/index.js';
 
 /**
  * `--record` as the commands write it today (not as a fixture froze it): what the header says,

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackupDecrypt } from '../agent/run/backup-decrypt.js';
 import type { BackupDecryptIo } from '../agent/run/backup-decrypt.js';
-import { writeManifest } from '../wipe/backup-manifest.js';
-import type { BackupManifest, ManifestStore } from '../wipe/backup-manifest.js';
-import { ENCRYPTION_PARAMETERS, loadRecipient } from '../wipe/cms-encrypt.js';
-import { backupFileName } from '../wipe/safe-name.js';
+import { writeManifest } from '../wipe/backup/manifest.js';
+import type { BackupManifest, ManifestStore } from '../wipe/backup/manifest.js';
+import { ENCRYPTION_PARAMETERS, loadRecipient } from '../wipe/cms/encrypt.js';
+import { backupFileName } from '../wipe/backup/safe-name.js';
 import { encryptTo, makeKeys, opensslDecrypt, random, removeDir, TEST_PASSPHRASE } from './cms-fixtures.js';
 import type { TestKeys } from './cms-fixtures.js';
 

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../protocol/errors.js';
-import { readManifest, writeManifest } from '../wipe/backup-manifest.js';
-import type { BackupManifest, ManifestStore } from '../wipe/backup-manifest.js';
-import { ENCRYPTION_PARAMETERS } from '../wipe/cms-encrypt.js';
+import { readManifest, writeManifest } from '../wipe/backup/manifest.js';
+import type { BackupManifest, ManifestStore } from '../wipe/backup/manifest.js';
+import { ENCRYPTION_PARAMETERS } from '../wipe/cms/encrypt.js';
 
 let dir: string;
 beforeAll(async () => {

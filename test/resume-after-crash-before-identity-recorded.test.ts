@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLinkPair } from '../protocol/terminal/index.js';
+import { createLinkPair } from '../protocol/line/terminal/index.js';
 import {
   certificateOf,
   expectCleanFinish,

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../agent/journal.js';
-import { createLinkPair } from '../protocol/terminal/index.js';
+import { createLinkPair } from '../protocol/line/terminal/index.js';
 import {
   expectCleanFinish,
   journalOf,

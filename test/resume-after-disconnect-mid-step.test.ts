@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../agent/journal.js';
-import { MODEL_NAMES } from '../protocol/terminal/index.js';
+import { MODEL_NAMES } from '../protocol/line/terminal/index.js';
 import {
   expectCleanFinish,
   journalOf,

@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHUNK_BYTES } from '../wipe/cms-format.js';
-import { loadPrivateKey } from '../wipe/keys.js';
-import { restoreBackup } from '../wipe/restore.js';
+import { CHUNK_BYTES } from '../wipe/cms/format.js';
+import { loadPrivateKey } from '../wipe/pki/keys.js';
+import { restoreBackup } from '../wipe/backup/restore.js';
 import { cliJob, journalLines, runCliKilling } from './helpers/fault-cli.js';
 import { expectCertificate, removeScratch, sharedPki } from './helpers/fault-harness.js';
 import { readReplies } from './helpers/fault-transcript.js';
@@ -13,7 +13,7 @@ import { readReplies } from './helpers/fault-transcript.js';
 /**
  * The agent process dies in the middle of a store's backup (it gives up on the link: exit 9),
  * and `decommission --resume` continues that store's backup file from the last complete chunk
- * on disk instead of reading the store again from zero (wipe/cms-resume.ts). A sidecar that is
+ * on disk instead of reading the store again from zero (wipe/cms/resume.ts). A sidecar that is
  * spoiled or gone makes the store start again from zero, and the job still ends PASS.
  */
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backupFileName, isPlainBaseName, restoredFileName } from '../wipe/safe-name.js';
+import { backupFileName, isPlainBaseName, restoredFileName } from '../wipe/backup/safe-name.js';
 
 const SHAPE = /^[0-9]{2,}-[a-z0-9]+(-[a-z0-9]+)*\.cms$/;
 

@@ -1,14 +1,14 @@
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Framer } from '../protocol/framer.js';
-import { decodeFrame } from '../protocol/frame.js';
-import { LineProtocolDriver } from '../protocol/line-driver.js';
-import { DEFAULT_SETTINGS } from '../protocol/port-spec.js';
-import { registerSimulatedTerminal, type AttachablePeer } from '../protocol/sim-registry.js';
-import { createLinkPair, type ByteEndpoint } from '../protocol/terminal/link.js';
-import { SimulatedTerminal, parseFaults } from '../protocol/terminal/index.js';
-import { openLink } from '../protocol/transport.js';
-import { authMessage } from '../protocol/messages.js';
+import { Framer } from '../protocol/line/framer.js';
+import { decodeFrame } from '../protocol/line/frame.js';
+import { LineProtocolDriver } from '../protocol/line/driver.js';
+import { DEFAULT_SETTINGS } from '../protocol/transport/port-spec.js';
+import { registerSimulatedTerminal, type AttachablePeer } from '../protocol/transport/sim-registry.js';
+import { createLinkPair, type ByteEndpoint } from '../protocol/transport/memory-link.js';
+import { SimulatedTerminal, parseFaults } from '../protocol/line/terminal/index.js';
+import { openLink } from '../protocol/transport/open-link.js';
+import { authMessage } from '../protocol/line/messages.js';
 
 /** Sits on the wire and drops terminal-to-agent frames a test names, as a noisy cable would. */
 class DroppingWire implements AttachablePeer {

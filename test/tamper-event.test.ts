@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SimulatedTerminal } from '../protocol/terminal/index.js';
+import { SimulatedTerminal } from '../protocol/line/terminal/index.js';
 import { HostileProxy, frameLine } from './helpers/hostile-proxy.js';
 import { runJob } from './helpers/job-harness.js';
 

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { authMessage } from '../protocol/messages.js';
+import { authMessage } from '../protocol/line/messages.js';
 import { connect, simulatedTerminals } from './helpers/sim-terminals.js';
 
 const terminal = simulatedTerminals(11);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseFaults, SimulatedTerminal } from '../protocol/terminal/index.js';
-import type { RawClient } from '../protocol/terminal/raw-client.js';
+import { parseFaults, SimulatedTerminal } from '../protocol/line/terminal/index.js';
+import type { RawClient } from '../protocol/line/terminal/raw-client.js';
 import { authorizedSession, eraseOutcome, simulatedTerminals } from './helpers/sim-terminals.js';
 
 const terminal = simulatedTerminals(404);

@@ -9,8 +9,8 @@ import {
   parseFaults,
   SimulatedTerminal,
   type SimOptions,
-} from '../protocol/terminal/index.js';
-import { RawClient, readPayload } from '../protocol/terminal/raw-client.js';
+} from '../protocol/line/terminal/index.js';
+import { RawClient, readPayload } from '../protocol/line/terminal/raw-client.js';
 
 const open: SimulatedTerminal[] = [];
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLinkPair, SimulatedTerminal, type SimOptions } from '../protocol/terminal/index.js';
-import { RawClient } from '../protocol/terminal/raw-client.js';
+import { createLinkPair, SimulatedTerminal, type SimOptions } from '../protocol/line/terminal/index.js';
+import { RawClient } from '../protocol/line/terminal/raw-client.js';
 
 const open: SimulatedTerminal[] = [];
 afterEach(async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, PosdecomError } from '../protocol/errors.js';
-import { SimulatedTerminal } from '../protocol/terminal/index.js';
+import { SimulatedTerminal } from '../protocol/line/terminal/index.js';
 import { authorizedSession, eraseOutcome, simulatedTerminals } from './helpers/sim-terminals.js';
 
 const terminal = simulatedTerminals(9);

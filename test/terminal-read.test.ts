@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { PayloadEncoding } from '../protocol/payload.js';
+import type { PayloadEncoding } from '../protocol/line/payload.js';
 import {
   authorityCodeFor,
   createLinkPair,
   MODEL_NAMES,
   SimulatedTerminal,
-} from '../protocol/terminal/index.js';
-import { isLuhnValid } from '../protocol/terminal/cards.js';
-import { RawClient, readPayload } from '../protocol/terminal/raw-client.js';
+} from '../protocol/line/terminal/index.js';
+import { isLuhnValid } from '../protocol/simulator/content/cards.js';
+import { RawClient, readPayload } from '../protocol/line/terminal/raw-client.js';
 import { simulatedTerminals } from './helpers/sim-terminals.js';
 
 const terminal = simulatedTerminals(2026);

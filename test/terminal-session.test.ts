@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { encodeFrame } from '../protocol/frame.js';
+import { encodeFrame } from '../protocol/line/frame.js';
 import { connect, simulatedTerminals } from './helpers/sim-terminals.js';
 
 const terminal = simulatedTerminals(11);

@@ -1,12 +1,12 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../agent/cli.js';
-import { encodeFrame, decodeFrame } from '../protocol/frame.js';
-import { Framer } from '../protocol/framer.js';
-import { registerSimulatedTerminal, type AttachablePeer } from '../protocol/sim-registry.js';
-import type { ByteEndpoint } from '../protocol/terminal/link.js';
-import { endpointOverStream } from '../protocol/stream-endpoint.js';
-import { SimulatedTerminal } from '../protocol/terminal/index.js';
+import { encodeFrame, decodeFrame } from '../protocol/line/frame.js';
+import { Framer } from '../protocol/line/framer.js';
+import { registerSimulatedTerminal, type AttachablePeer } from '../protocol/transport/sim-registry.js';
+import type { ByteEndpoint } from '../protocol/transport/memory-link.js';
+import { endpointOverStream } from '../protocol/transport/stream-endpoint.js';
+import { SimulatedTerminal } from '../protocol/line/terminal/index.js';
 
 /** Captures what a CLI run writes, so in-process runs can be asserted like spawned ones. */
 async function capture(run: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {

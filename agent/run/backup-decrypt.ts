@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { KeyObject } from 'node:crypto';
 import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
-import { errnoCode } from '../../wipe/backup-file.js';
-import { keyNeedsPassphrase, readPrivateKey } from '../../wipe/cms-key.js';
-import { getPassphrase } from '../../wipe/passphrase.js';
-import type { PassphraseOptions } from '../../wipe/passphrase.js';
-import { resolveBackupDir, restoreBackup } from '../../wipe/restore.js';
-import type { RestoreReport, StoreRestore } from '../../wipe/restore.js';
+import { errnoCode } from '../../wipe/backup/atomic-file.js';
+import { keyNeedsPassphrase, readPrivateKey } from '../../wipe/cms/key.js';
+import { getPassphrase } from '../../wipe/pki/passphrase.js';
+import type { PassphraseOptions } from '../../wipe/pki/passphrase.js';
+import { resolveBackupDir, restoreBackup } from '../../wipe/backup/restore.js';
+import type { RestoreReport, StoreRestore } from '../../wipe/backup/restore.js';
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { describeError } from '../errors-text.js';
 

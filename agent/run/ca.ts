@@ -1,7 +1,7 @@
 import { ErrorCode, isPosdecomError } from '../../protocol/errors.js';
-import type { RsaBits } from '../../wipe/keys.js';
-import { getPassphrase, type PassphraseOptions } from '../../wipe/passphrase.js';
-import { initCa, issueRecipient, issueTechnician, loadCa } from '../../wipe/pki.js';
+import type { RsaBits } from '../../wipe/pki/keys.js';
+import { getPassphrase, type PassphraseOptions } from '../../wipe/pki/passphrase.js';
+import { initCa, issueRecipient, issueTechnician, loadCa } from '../../wipe/pki/ca.js';
 import type { CaArgs } from '../commands/ca.js';
 import { describeError } from '../errors-text.js';
 import { ExitCode } from '../exit-codes.js';

@@ -1,11 +1,11 @@
 import type { IdentifyArgs } from '../commands/identify.js';
-import { LineProtocolDriver } from '../../protocol/line-driver.js';
-import { openLink } from '../../protocol/transport.js';
+import { LineProtocolDriver } from '../../protocol/line/driver.js';
+import { openLink } from '../../protocol/transport/open-link.js';
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { describeError } from '../errors-text.js';
 import { portSettingsFrom, sessionOptionsFrom } from '../options.js';
 import { PROCESS_IO, type CommandIo } from '../command.js';
-import { Transcript } from '../transcript.js';
+import { Transcript } from '../transcript/transcript.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
 /** `io` lets `posdecom replay` run this command without writing to the process's own streams. */

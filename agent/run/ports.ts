@@ -1,4 +1,4 @@
-import { listPorts } from '../../protocol/port-list.js';
+import { listPorts } from '../../protocol/transport/port-list.js';
 import { ExitCode } from '../exit-codes.js';
 import { describeError } from '../errors-text.js';
 

@@ -1,13 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import type { SimulateArgs } from '../commands/simulate.js';
-import { createPtyPair, type PtyPair } from '../../protocol/pty.js';
-import { openSerialEndpoint } from '../../protocol/serial-endpoint.js';
+import { createPtyPair, type PtyPair } from '../../protocol/transport/pty.js';
+import { openSerialEndpoint } from '../../protocol/transport/serial-endpoint.js';
 import {
   parseFaults,
   SimulatedTerminal,
   type ModelName,
   type SimOptions,
-} from '../../protocol/terminal/index.js';
+} from '../../protocol/line/terminal/index.js';
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { describeError } from '../errors-text.js';
 

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { ErrorCode, PosdecomError, isPosdecomError } from '../../protocol/errors.js';
-import { verifyCertificate, type VerificationReport } from '../../wipe/verify.js';
+import { verifyCertificate, type VerificationReport } from '../../wipe/verify/verify.js';
 import type { VerifyArgs } from '../commands/verify.js';
 import { describeError } from '../errors-text.js';
 import { ExitCode } from '../exit-codes.js';

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Identity } from '../../protocol/messages.js';
-import type { WipeCertificate } from '../../wipe/certificate-model.js';
-import { buildCertificate, technicianFromCertificate } from '../../wipe/certificate.js';
-import { writeCertificateFiles } from '../../wipe/certificate-files.js';
-import type { Signer } from '../../wipe/sign.js';
+import type { Identity } from '../../protocol/domain.js';
+import type { WipeCertificate } from '../../wipe/certificate/model.js';
+import { buildCertificate, technicianFromCertificate } from '../../wipe/certificate/build.js';
+import { writeCertificateFiles } from '../../wipe/certificate/files.js';
+import type { Signer } from '../../wipe/certificate/sign.js';
 import type { JournalEntry } from '../journal.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { WorkOrder } from '../work-order.js';

@@ -1,13 +1,13 @@
 import { ErrorCode, isPosdecomError, PosdecomError } from '../../protocol/errors.js';
 import type { TerminalDriver } from '../../protocol/driver.js';
-import { LineProtocolDriver } from '../../protocol/line-driver.js';
-import type { Identity } from '../../protocol/messages.js';
-import type { PortSettings } from '../../protocol/port-spec.js';
-import type { SessionOptions } from '../../protocol/session.js';
-import { openLink } from '../../protocol/transport.js';
+import { LineProtocolDriver } from '../../protocol/line/driver.js';
+import type { Identity } from '../../protocol/domain.js';
+import type { PortSettings } from '../../protocol/transport/port-spec.js';
+import type { SessionOptions } from '../../protocol/line/session/session.js';
+import { openLink } from '../../protocol/transport/open-link.js';
 import type { Reporter } from '../reporter.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import type { Transcript } from '../transcript.js';
+import type { Transcript } from '../transcript/transcript.js';
 
 /**
  * The job's hold on the terminal: opens the port, speaks HELLO, and when the link drops

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { TerminalDriver } from '../../protocol/driver.js';
-import type { Identity, KeySlot, Status, StoreInfo } from '../../protocol/messages.js';
-import type { StepRecord } from '../../wipe/certificate-model.js';
-import type { Recipient, RecipientInfoSummary } from '../../wipe/cms-encrypt.js';
-import type { StoreReader } from '../../wipe/backup.js';
-import type { Signer } from '../../wipe/sign.js';
+import type { Identity, KeySlot, Status, StoreInfo } from '../../protocol/domain.js';
+import type { StepRecord } from '../../wipe/certificate/model.js';
+import type { Recipient, RecipientInfoSummary } from '../../wipe/cms/encrypt.js';
+import type { StoreReader } from '../../wipe/backup/store-backup.js';
+import type { Signer } from '../../wipe/certificate/sign.js';
 import type { Journal } from '../journal.js';
 import type { Reporter } from '../reporter.js';
 import type { WorkOrder } from '../work-order.js';

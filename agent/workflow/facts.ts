@@ -1,4 +1,4 @@
-import { STEP_NAMES, type StepRecord } from '../../wipe/certificate-model.js';
+import { STEP_NAMES, type StepRecord } from '../../wipe/certificate/model.js';
 import type { JournalEntry } from '../journal.js';
 import type { Inventory } from './context.js';
 import type { JobFacts, StoreFacts } from './machine.js';

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Identity } from '../../protocol/messages.js';
+import type { Identity } from '../../protocol/domain.js';
 import { Journal } from '../journal.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { WorkOrder } from '../work-order.js';
 import type { Inventory } from './context.js';
-import { record } from './records.js';
+import { record } from './steps/records.js';
 
 /**
  * The journal entries that open a job: who and what it is about, and the preflight results

@@ -1,7 +1,7 @@
 import type { WorkOrder } from '../work-order.js';
 import type { Inventory } from './context.js';
 import type { JobFacts } from './machine.js';
-import { chooseMethod } from './steps-erase.js';
+import { chooseMethod } from './steps/erase.js';
 
 /** The plan the technician confirms before the first change (and what --dry-run prints). */
 export function planText(inv: Inventory, w: WorkOrder, allowUnsettled: boolean, f: JobFacts): string {

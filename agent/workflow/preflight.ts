@@ -1,5 +1,5 @@
 import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
-import type { Identity, Status } from '../../protocol/messages.js';
+import type { Identity, Status } from '../../protocol/domain.js';
 import type { Journal, JournalEntry } from '../journal.js';
 import type { Reporter } from '../reporter.js';
 import type { WorkOrder } from '../work-order.js';

@@ -1,4 +1,4 @@
-import type { WipeCertificate } from '../../wipe/certificate-model.js';
+import type { WipeCertificate } from '../../wipe/certificate/model.js';
 import type { JournalEntry } from '../journal.js';
 import type { WorkOrder } from '../work-order.js';
 import type { Inventory } from './context.js';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JournalEntry } from '../../agent/journal.js';
-import { SimulatedTerminal } from '../../protocol/terminal/index.js';
+import { SimulatedTerminal } from '../../protocol/line/terminal/index.js';
 import { BIN, signingArgs } from './cli.js';
 import { scratch } from './fault-harness.js';
 

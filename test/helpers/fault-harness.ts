@@ -10,14 +10,14 @@ import { Journal, type JournalEntry } from '../../agent/journal.js';
 import type { WorkOrder } from '../../agent/work-order.js';
 import { runDecommission } from '../../agent/workflow/runner.js';
 import { unstartedSummary, type JobSummary } from '../../agent/workflow/summary.js';
-import { DEFAULT_SETTINGS } from '../../protocol/port-spec.js';
-import type { SessionOptions } from '../../protocol/session.js';
-import { registerSimulatedTerminal } from '../../protocol/sim-registry.js';
-import { parseFaults, SimulatedTerminal, type SimOptions } from '../../protocol/terminal/index.js';
-import type { WipeCertificate } from '../../wipe/certificate-model.js';
-import { loadPrivateKey } from '../../wipe/keys.js';
-import { restoreBackup } from '../../wipe/restore.js';
-import { verifyCertificate } from '../../wipe/verify.js';
+import { DEFAULT_SETTINGS } from '../../protocol/transport/port-spec.js';
+import type { SessionOptions } from '../../protocol/line/session/session.js';
+import { registerSimulatedTerminal } from '../../protocol/transport/sim-registry.js';
+import { parseFaults, SimulatedTerminal, type SimOptions } from '../../protocol/line/terminal/index.js';
+import type { WipeCertificate } from '../../wipe/certificate/model.js';
+import { loadPrivateKey } from '../../wipe/pki/keys.js';
+import { restoreBackup } from '../../wipe/backup/restore.js';
+import { verifyCertificate } from '../../wipe/verify/verify.js';
 import { TEST_SESSION, testPki, workOrderFor, type TestPki } from './job-harness.js';
 
 /**

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { decodeFrame } from '../../protocol/frame.js';
+import { decodeFrame } from '../../protocol/line/frame.js';
 
 /**
  * Reads a `--record` transcript back as the agent saw it: which READ replies arrived, on which

@@ -3,8 +3,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import type { SessionOptions } from '../../protocol/session.js';
-import { SimulatedTerminal, type SimOptions } from '../../protocol/terminal/index.js';
+import type { SessionOptions } from '../../protocol/line/session/session.js';
+import { SimulatedTerminal, type SimOptions } from '../../protocol/line/terminal/index.js';
 import { HostileProxy, type Rule } from './hostile-proxy.js';
 import { runJob, testPki, type JobRun } from './job-harness.js';
 

@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { decodeFrame } from '../../protocol/frame.js';
-import { decodePayload, decompress, type PayloadEncoding } from '../../protocol/payload.js';
+import { decodeFrame } from '../../protocol/line/frame.js';
+import { decodePayload, decompress, type PayloadEncoding } from '../../protocol/line/payload.js';
 
 /**
  * A leak scanner for everything the agent writes or prints: card numbers (any Luhn-valid run of

@@ -1,8 +1,17 @@
 import { crc32 } from 'node:zlib';
-import { decodeFrame, encodeFrame, formatSeq, type Frame } from '../../protocol/frame.js';
-import { decodePayload, decompress, encodePayload, type PayloadEncoding } from '../../protocol/payload.js';
-import type { AttachablePeer } from '../../protocol/sim-registry.js';
-import { createLinkPair, type ByteEndpoint, type SimulatedTerminal } from '../../protocol/terminal/index.js';
+import { decodeFrame, encodeFrame, formatSeq, type Frame } from '../../protocol/line/frame.js';
+import {
+  decodePayload,
+  decompress,
+  encodePayload,
+  type PayloadEncoding,
+} from '../../protocol/line/payload.js';
+import type { AttachablePeer } from '../../protocol/transport/sim-registry.js';
+import {
+  createLinkPair,
+  type ByteEndpoint,
+  type SimulatedTerminal,
+} from '../../protocol/line/terminal/index.js';
 
 /**
  * A man in the middle between the agent and a real simulated terminal, for the hostile corpus:

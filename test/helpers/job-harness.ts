@@ -9,11 +9,11 @@ import { createReporter } from '../../agent/reporter.js';
 import type { WorkOrder } from '../../agent/work-order.js';
 import { runDecommission, type DecommissionOptions } from '../../agent/workflow/runner.js';
 import { summaryTable, type JobSummary } from '../../agent/workflow/summary.js';
-import { DEFAULT_SETTINGS } from '../../protocol/port-spec.js';
-import { registerSimulatedTerminal, type AttachablePeer } from '../../protocol/sim-registry.js';
-import { loadPrivateKey } from '../../wipe/keys.js';
-import { createOrganisationPki, type OrganisationPki } from '../../wipe/pki-organisation.js';
-import { splitPem, type Signer } from '../../wipe/sign.js';
+import { DEFAULT_SETTINGS } from '../../protocol/transport/port-spec.js';
+import { registerSimulatedTerminal, type AttachablePeer } from '../../protocol/transport/sim-registry.js';
+import { loadPrivateKey } from '../../wipe/pki/keys.js';
+import { createOrganisationPki, type OrganisationPki } from '../../wipe/pki/organisation.js';
+import { splitPem, type Signer } from '../../wipe/certificate/sign.js';
 
 /**
  * One decommission job in-process, as `posdecom decommission --yes` runs it, for tests that

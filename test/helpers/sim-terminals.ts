@@ -1,6 +1,6 @@
 import { afterEach, expect } from 'vitest';
-import { createLinkPair, SimulatedTerminal, type SimOptions } from '../../protocol/terminal/index.js';
-import { RawClient } from '../../protocol/terminal/raw-client.js';
+import { createLinkPair, SimulatedTerminal, type SimOptions } from '../../protocol/line/terminal/index.js';
+import { RawClient } from '../../protocol/line/terminal/raw-client.js';
 
 /**
  * The simulator tests talk to a SimulatedTerminal frame by frame (no session layer). This makes

@@ -1,0 +1,167 @@
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { decodeFrame, type Frame } from '../../protocol/line/frame.js';
+import type { PortSettings } from '../../protocol/transport/port-spec.js';
+import type { Session } from '../../protocol/line/session/session.js';
+import { PROTOCOL_VERSION } from '../../protocol/line/messages.js';
+import { ErrorCode, isPosdecomError } from '../../protocol/errors.js';
+import {
+  TRANSCRIPT_FORMAT,
+  entryBytes,
+  frameEntry,
+  recordedPort,
+  stripWorkOrder,
+  type FrameEntry,
+  type RecordedCommand,
+  type RecordedOptions,
+  type TranscriptHeader,
+} from './format.js';
+import { MASKING_RULES, MaskSession, StoreFlags } from './mask.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import type { WorkOrder } from '../work-order.js';
+
+/**
+ * `--record FILE`: every frame in both directions, masked as it is written (transcript/mask.ts),
+ * in the format of transcript/format.ts. The header waits for the terminal's identity (a few
+ * frames in) so that it can carry it; everything after is written as it happens, so a crash
+ * leaves a transcript that ends where the job did. A `--resume` run appends to the same file:
+ * one file tells the whole story of a job, and replays it.
+ */
+export interface TranscriptJob {
+  command: RecordedCommand;
+  port: string;
+  settings: PortSettings;
+  session?: { requestTimeoutMs?: number; helloTimeoutMs?: number };
+  options?: RecordedOptions;
+  workOrders?: readonly WorkOrder[];
+}
+
+const IDENTITY_FIELDS = ['vendor', 'model', 'serial', 'firmware', 'tid', 'mid', 'acquirer', 'state'];
+
+export class Transcript {
+  private fd: number;
+  private readonly start = Date.now();
+  private step = 'connect';
+  private readonly flags = new StoreFlags();
+  private readonly header: TranscriptHeader;
+  /** Lines held until the header can be written with the identity in it. */
+  private held: string[] | undefined = [];
+  private links = 0;
+
+  constructor(
+    readonly path: string,
+    job: TranscriptJob,
+  ) {
+    const append = job.options?.resume === true && existsSync(path);
+    if (append) this.primeFrom(path);
+    this.fd = openSync(path, append ? 'a' : 'w', 0o600);
+    this.header = {
+      kind: 'header',
+      format: TRANSCRIPT_FORMAT,
+      recorded: new Date(this.start).toISOString(),
+      tool: { name: TOOL_NAME, version: TOOL_VERSION },
+      protocol: PROTOCOL_VERSION,
+      command: job.command,
+      port: recordedPort(job.port),
+      settings: { ...job.settings },
+      session: {
+        ...(job.session?.requestTimeoutMs !== undefined
+          ? { requestTimeoutMs: job.session.requestTimeoutMs }
+          : {}),
+        ...(job.session?.helloTimeoutMs !== undefined ? { helloTimeoutMs: job.session.helloTimeoutMs } : {}),
+      },
+      options: { ...job.options },
+      ...(job.workOrders ? { workOrders: job.workOrders.map(stripWorkOrder) } : {}),
+      masking: MASKING_RULES,
+    };
+  }
+
+  /** Annotates the frames that follow: the job step they belong to. */
+  setStep(step: string): void {
+    this.step = step;
+  }
+
+  /** Call before HELLO, so the negotiation (and the encoding masking needs) is recorded. */
+  attach(session: Session): void {
+    const n = ++this.links;
+    const masker = new MaskSession(this.flags);
+    this.write({ kind: 'session', t: this.elapsed(), n, step: this.step });
+    session.observe((dir, raw, frame) => this.onFrame(masker, dir, raw, frame));
+    session.once('failed', (err: unknown) => {
+      const code = isPosdecomError(err) ? err.code : undefined;
+      const lost = code === ErrorCode.TransportDisconnected || code === ErrorCode.TransportWriteFailed;
+      this.write({
+        kind: 'session-end',
+        t: this.elapsed(),
+        n,
+        by: lost ? 'link' : 'agent',
+        reason: code !== undefined ? (ErrorCode[code] ?? String(code)) : 'unknown',
+      });
+    });
+  }
+
+  /** The terminal's identity, once known: it goes into the header. */
+  noteIdentity(identity: object): void {
+    const source = identity as Record<string, unknown>;
+    this.header.identity = Object.fromEntries(
+      IDENTITY_FIELDS.filter((k) => k in source).map((k) => [k, source[k]]),
+    );
+    this.flushHeader();
+  }
+
+  close(): void {
+    if (this.fd < 0) return;
+    this.flushHeader();
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  private elapsed(): number {
+    return Date.now() - this.start;
+  }
+
+  private onFrame(masker: MaskSession, dir: 'out' | 'in', raw: Buffer, frame: Frame | undefined): void {
+    const line = raw[raw.length - 1] === 0x0a ? raw.subarray(0, raw.length - 1) : raw;
+    const masked = masker.mask(dir, line, frame);
+    const type = line.toString('latin1', 7, line.indexOf(0x20, 7));
+    const entry: FrameEntry = frameEntry(
+      this.elapsed(),
+      dir,
+      this.step,
+      /^[A-Z][A-Z0-9_]{0,23}$/.test(type) ? type : 'INVALID',
+      masked.line,
+      masked.masked,
+    );
+    this.write(entry);
+  }
+
+  private flushHeader(): void {
+    const held = this.held;
+    if (!held || this.fd < 0) return;
+    this.held = undefined;
+    this.write(this.header);
+    for (const line of held) writeSync(this.fd, line);
+  }
+
+  private write(entry: object): void {
+    if (this.fd < 0) return;
+    const text = JSON.stringify(entry) + '\n';
+    if (this.held) this.held.push(text);
+    else writeSync(this.fd, text);
+  }
+
+  /** A resumed run masks what the earlier runs knew held card data, even if not told again. */
+  private primeFrom(path: string): void {
+    for (const text of readFileSync(path, 'utf8').split('\n')) {
+      if (!text.includes('"STORES"')) continue;
+      try {
+        const entry = JSON.parse(text) as FrameEntry;
+        const bytes = entry.dir === 'in' ? entryBytes(entry) : undefined;
+        const decoded = bytes ? decodeFrame(bytes) : undefined;
+        if (decoded?.ok) this.flags.note(decoded.frame.header.stores);
+      } catch {
+        // A damaged line of an earlier run is the replay's problem, not the recorder's.
+      }
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import { ErrorCode, PosdecomError } from '../../../protocol/errors.js';
+import type { BackupSet } from '../../../wipe/backup/backup-set.js';
+import { ExitCode } from '../../exit-codes.js';
+import type { JobContext, StepOutcome } from '../context.js';
+import type { Action, JobFacts } from '../machine.js';
+import { record } from './records.js';
+import { backupOne } from './backup.js';
+import { eraseOne } from './erase.js';
+import { finalize, unbind, zeroizeKeys } from './final.js';
+import { settle } from './settle.js';
+import { disableAcceptance, networkDown } from './switches.js';
+
+/** From the state machine's action to the step that carries it out, and back to an exit code. */
+export function isDestructive(a: Action): boolean {
+  return a.do !== 'inventory' && a.do !== 'done';
+}
+
+export function journalKey(a: Action): { step: string; target?: string } {
+  switch (a.do) {
+    case 'backup':
+    case 'erase':
+      return { step: a.do, target: a.store };
+    case 'zeroize':
+      return { step: 'key-zeroization' };
+    case 'skip':
+      return a.target ? { step: a.step, target: a.target } : { step: a.step };
+    default:
+      return { step: a.do };
+  }
+}
+
+export async function perform(ctx: JobContext, a: Action, set: BackupSet): Promise<StepOutcome> {
+  switch (a.do) {
+    case 'disable-acceptance':
+      return disableAcceptance(ctx);
+    case 'settle':
+      return settle(ctx);
+    case 'network-down':
+      return networkDown(ctx);
+    case 'backup':
+      return backupOne(ctx, set, a.store);
+    case 'erase':
+      return eraseOne(ctx, a.store);
+    case 'zeroize':
+      return zeroizeKeys(ctx);
+    case 'unbind':
+      return unbind(ctx);
+    case 'finalize':
+      return finalize(ctx);
+    case 'skip': {
+      const result = a.step === 'key-zeroization' ? 'UNKNOWN' : 'FAIL';
+      const note = `not attempted: ${a.reason}`;
+      ctx.reporter.warn(`${a.step}${a.target ? ` ${a.target}` : ''} ${note}`);
+      const records = [
+        record(
+          a.step,
+          new Date(),
+          result,
+          { attempted: false, reason: a.reason },
+          { ...(a.target ? { target: a.target } : {}), note },
+        ),
+      ];
+      if (a.step === 'erase' && a.target) {
+        records.push(
+          record(
+            'erase-verification',
+            new Date(),
+            'FAIL',
+            { attempted: false, reason: a.reason },
+            { target: a.target, note },
+          ),
+        );
+      }
+      return { outcome: 'skipped', records };
+    }
+    default:
+      throw new PosdecomError(ErrorCode.WorkflowPrecondition, `no step for ${a.do}`);
+  }
+}
+
+export function exitForFacts(f: JobFacts, overall: string): number {
+  if (overall === 'PASS') return ExitCode.Success;
+  if (f.settle !== 'settled') return ExitCode.Precondition;
+  if (f.stores.some((s) => s.backup !== 'verified')) return ExitCode.BackupFailed;
+  return ExitCode.EraseFailed;
+}

@@ -1,0 +1,71 @@
+/**
+ * What any terminal is and holds, in words that belong to no protocol: the decommission
+ * workflow, the backup and the certificate speak these, and each protocol driver translates
+ * its own messages into them (our line protocol's catalogue uses them as they are; ZVT maps).
+ */
+
+export const CHANNELS = ['contact', 'magstripe', 'nfc', 'qr'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const LINK_KINDS = ['ethernet', 'wifi', 'cellular', 'bluetooth'] as const;
+export type LinkKind = (typeof LINK_KINDS)[number];
+
+export const STORE_KINDS = ['journal', 'batch', 'saf', 'settlements', 'logs', 'config'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+
+/** Strongest first; the agent's default policy picks the first the terminal offers. */
+export const ERASE_METHODS = ['crypto', 'overwrite3', 'overwrite1'] as const;
+export type EraseMethod = (typeof ERASE_METHODS)[number];
+
+export interface Identity {
+  vendor: string;
+  model: string;
+  serial: string;
+  firmware: string;
+  tid: string | null;
+  mid: string | null;
+  acquirer: string | null;
+  state: 'active' | 'decommissioned';
+}
+
+export interface Money {
+  currency: string;
+  /** Minor units (cents), as an integer, so no float ever touches money. */
+  minor: number;
+}
+
+export interface BatchStatus {
+  open: boolean;
+  count: number;
+  totals: Money[];
+}
+
+export interface Status {
+  channels: Record<string, 'on' | 'off'>;
+  links: Record<string, 'up' | 'down'>;
+  batch: BatchStatus;
+  battery: { percent: number; charging: boolean } | null;
+  tamper: boolean;
+  bound: boolean;
+  authorized: boolean;
+  state: 'active' | 'decommissioned';
+}
+
+export interface StoreInfo {
+  name: string;
+  kind: StoreKind;
+  size: number;
+  records: number;
+  sha256: string;
+  cardData: boolean;
+  erased: boolean;
+}
+
+export type EraseState = 'running' | 'done' | 'failed';
+
+export interface KeySlot {
+  slot: number;
+  type: string;
+  /** Key check value: 6 hex digits, or null for an empty slot. Never key material. */
+  kcv: string | null;
+}

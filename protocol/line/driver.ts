@@ -1,0 +1,223 @@
+import { createHmac } from 'node:crypto';
+import { bulkRead } from './bulk-read.js';
+import type {
+  DriverCapabilities,
+  DriverEvents,
+  EraseProgress,
+  SettleResult,
+  TerminalDriver,
+} from '../driver.js';
+import { ErrorCode, PosdecomError } from '../errors.js';
+import type { Link } from '../transport/link.js';
+import { authMessage, PROTOCOL_VERSION } from './messages.js';
+import {
+  type Channel,
+  type EraseMethod,
+  type Identity,
+  type KeySlot,
+  type LinkKind,
+  type Status,
+  type StoreInfo,
+} from '../domain.js';
+import { statusContradiction } from './replies.js';
+import { Session, type SessionOptions } from './session/session.js';
+
+/** The posdecom line protocol (SPEC.md) as a TerminalDriver. */
+export class LineProtocolDriver implements TerminalDriver {
+  readonly protocol = `posdecom-line/${PROTOCOL_VERSION}`;
+  private events: DriverEvents = {};
+
+  private constructor(
+    readonly session: Session,
+    readonly capabilities: DriverCapabilities,
+  ) {
+    session.on('event', (type: string, header: Record<string, unknown>) => {
+      if (type === 'PROGRESS' && typeof header.op === 'string') {
+        this.events.progress?.(header.op, Number(header.done) || 0, Number(header.total) || 0);
+      } else if (type === 'TAMPER') this.events.tamper?.(String(header.detail ?? '').slice(0, 128));
+    });
+    session.on('discard', (reason: string) => this.events.discard?.(reason));
+  }
+
+  /** `onSession` sees the session before HELLO, e.g. to record every frame of it. */
+  static async connect(
+    link: Link,
+    options: Partial<SessionOptions> = {},
+    onSession?: (session: Session) => void,
+  ): Promise<LineProtocolDriver> {
+    const session = new Session(link, options);
+    onSession?.(session);
+    try {
+      const n = await session.hello();
+      const caps: DriverCapabilities = {
+        authorize: true,
+        channels: [...n.caps.channels],
+        settle: true,
+        links: [...n.caps.links],
+        readStores: true,
+        erase: [...n.caps.erase],
+        terminalEraseVerify: true,
+        keyInventory: n.caps.keySlots > 0,
+        zeroize: n.caps.keySlots > 0,
+        unbind: true,
+        finalize: true,
+      };
+      return new LineProtocolDriver(session, caps);
+    } catch (err) {
+      await session.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Settling talks to a host and STORES hashes every store: allow them ten ordinary timeouts. */
+  private slowTimeout(): number {
+    return this.session.options.requestTimeoutMs * 10;
+  }
+
+  on(events: DriverEvents): void {
+    this.events = { ...this.events, ...events };
+  }
+
+  async identify(): Promise<Identity> {
+    const r = await this.session.request('IDENTIFY', {});
+    return {
+      vendor: r.vendor,
+      model: r.model,
+      serial: r.serial,
+      firmware: r.firmware,
+      tid: r.tid,
+      mid: r.mid,
+      acquirer: r.acquirer,
+      state: r.state,
+    };
+  }
+
+  async status(): Promise<Status> {
+    const { ok: _ok, data: _data, ...status } = await this.session.request('STATUS', {});
+    const contradiction = statusContradiction(status);
+    if (contradiction) {
+      throw new PosdecomError(
+        ErrorCode.SessionHostile,
+        `STATUS contradicts itself: ${contradiction}; stopping`,
+      );
+    }
+    return status;
+  }
+
+  async authorize(serial: string, authorityCode: string): Promise<void> {
+    const session = this.session.negotiated?.session;
+    if (!session) throw new PosdecomError(ErrorCode.SessionClosed, 'authorize before HELLO');
+    const { nonce } = await this.session.request('AUTH_BEGIN', {});
+    const mac = createHmac('sha256', authorityCode)
+      .update(authMessage(serial, nonce, session))
+      .digest('hex');
+    await this.session.request('AUTH', { nonce, mac });
+  }
+
+  async setChannel(channel: Channel, enabled: boolean): Promise<void> {
+    const r = await this.session.request('CHANNEL', { channel, enabled });
+    if (r.channel !== channel || r.enabled !== enabled) {
+      throw new PosdecomError(
+        ErrorCode.SessionHostile,
+        `CHANNEL reply names ${r.channel}=${r.enabled}, not ${channel}`,
+      );
+    }
+  }
+
+  async settle(op: string): Promise<SettleResult> {
+    const r = await this.session.request('SETTLE', { op }, { timeoutMs: this.slowTimeout() });
+    return { batchId: r.batchId, count: r.count, totals: r.totals };
+  }
+
+  async setLink(link: LinkKind, up: boolean): Promise<void> {
+    const r = await this.session.request('NETWORK', { link, up });
+    if (r.link !== link || r.up !== up) {
+      throw new PosdecomError(ErrorCode.SessionHostile, `NETWORK reply names ${r.link}=${r.up}, not ${link}`);
+    }
+  }
+
+  async listStores(): Promise<StoreInfo[]> {
+    const r = await this.session.request('STORES', {}, { timeoutMs: this.slowTimeout() });
+    const names = new Set<string>();
+    for (const s of r.stores) {
+      if (names.has(s.name))
+        throw new PosdecomError(ErrorCode.SessionHostile, `STORES lists ${s.name} twice`);
+      names.add(s.name);
+    }
+    return r.stores.map(({ name, kind, size, records, sha256, cardData, erased }) => ({
+      name,
+      kind,
+      size,
+      records,
+      sha256,
+      cardData,
+      erased,
+    }));
+  }
+
+  readStore(
+    store: string,
+    from: number,
+    size: number,
+    sink: (offset: number, bytes: Buffer) => Promise<void>,
+  ): Promise<number> {
+    return bulkRead(this.session, { store, from, size, sink });
+  }
+
+  async startErase(op: string, store: string, method: EraseMethod): Promise<EraseProgress> {
+    const r = await this.session.request('ERASE', { op, store, method });
+    if (r.op !== op || r.store !== store) {
+      throw new PosdecomError(
+        ErrorCode.SessionHostile,
+        `ERASE reply names ${r.store}/${r.op}, not ${store}/${op}`,
+      );
+    }
+    return { op, store, state: r.state, done: 0, total: 0, method: r.method, passes: r.passes };
+  }
+
+  async eraseStatus(op: string): Promise<EraseProgress> {
+    const r = await this.session.request('ERASE_STATUS', { op });
+    if (r.op !== op)
+      throw new PosdecomError(ErrorCode.SessionHostile, `ERASE_STATUS reply names ${r.op}, not ${op}`);
+    if (r.done > r.total) {
+      throw new PosdecomError(
+        ErrorCode.SessionHostile,
+        `ERASE_STATUS reports ${r.done} bytes done of ${r.total}, more than there is; stopping`,
+      );
+    }
+    return { op, store: r.store, state: r.state, done: r.done, total: r.total };
+  }
+
+  async terminalVerifyErase(store: string): Promise<{ verified: boolean; method: string; pattern: string }> {
+    const r = await this.session.request('VERIFY_ERASE', { store }, { timeoutMs: this.slowTimeout() });
+    if (r.store !== store)
+      throw new PosdecomError(ErrorCode.SessionHostile, `VERIFY_ERASE reply names ${r.store}`);
+    return { verified: r.verified, method: r.method, pattern: r.pattern };
+  }
+
+  async keys(): Promise<KeySlot[]> {
+    const r = await this.session.request('KEYS', {});
+    return r.slots.map(({ slot, type, kcv }) => ({
+      slot,
+      type,
+      kcv: kcv === null ? null : kcv.toUpperCase(),
+    }));
+  }
+
+  async zeroize(op: string): Promise<number[]> {
+    return (await this.session.request('ZEROIZE', { op })).zeroized;
+  }
+
+  async unbind(op: string): Promise<void> {
+    await this.session.request('UNBIND', { op });
+  }
+
+  async finalize(op: string): Promise<{ safeToPowerOff: boolean }> {
+    const r = await this.session.request('FINALIZE', { op });
+    return { safeToPowerOff: r.safeToPowerOff };
+  }
+
+  async close(): Promise<void> {
+    await this.session.close();
+  }
+}

@@ -1,0 +1,58 @@
+import { isAuthorized } from '../auth.js';
+import { num, Refusal, str } from './refusal.js';
+import { planRead } from './read-plan.js';
+import { runAsync } from '../../../simulator/steps.js';
+import { storeNamed } from './erase.js';
+import { ok, type Handler } from './handler.js';
+import type { Store } from '../store.js';
+
+/** The read-only requests: no authorization, no change, safe to repeat (s.6). */
+
+export const identify: Handler = ({ device }) => ok({ ...device.identity() });
+
+export const status: Handler = ({ device, session }) => ok({ ...device.status(isAuthorized(session)) });
+
+export const keys: Handler = ({ device }) => ok({ slots: device.keys.slots() });
+
+export const stores: Handler = async ({ device }) => {
+  const infos = [];
+  // Hashing a big store takes a while; between chunks the event loop keeps pacing output.
+  for (const store of device.stores.values()) infos.push(await runAsync(store.infoSteps()));
+  return ok({ stores: infos });
+};
+
+export const MAX_READ = 1024 * 1024;
+/** What fitted last time, per store and line shape: the next READ's first guess. */
+const hints = new WeakMap<Store, Map<string, number>>();
+
+export const read: Handler = ({ device, session, seq, header }) => {
+  const store = storeNamed(device, str(header, 'store', 64));
+  const offset = num(header, 'offset');
+  const length = num(header, 'length');
+  if (!Number.isInteger(offset) || !Number.isInteger(length))
+    throw new Refusal('RANGE', 'offset and length must be integers');
+  if (offset < 0 || length < 0 || length > MAX_READ || offset + length > store.size) {
+    throw new Refusal(
+      'RANGE',
+      `[${offset}, +${length}) is outside ${store.name} (size ${store.size}, at most ${MAX_READ} per READ)`,
+    );
+  }
+  const shape = `${session.maxLine}|${session.enc}|${session.z}`;
+  const known = hints.get(store) ?? new Map<string, number>();
+  hints.set(store, known);
+  const plan = planRead({
+    seq,
+    store: store.name,
+    offset,
+    want: length,
+    maxLine: session.maxLine,
+    enc: session.enc,
+    deflate: session.z === 'deflate',
+    read: (at, n) => store.read(at, n),
+    hint: known.get(shape),
+  });
+  // Only a read the line cut short teaches capacity; a tail read says nothing about it.
+  if (plan.length < length) known.set(shape, plan.ratio);
+  const cut = device.faults.readCut(store.name, offset, plan.length, store.size);
+  return { header: plan.header, data: plan.data, idempotent: true, ...(cut === undefined ? {} : { cut }) };
+};

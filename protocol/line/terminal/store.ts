@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { ORIGINAL, StoreContent, type Fill, type Layout } from '../../simulator/content/layout.js';
+import type { Steps } from '../../simulator/steps.js';
+import type { EraseMethod, StoreInfo, StoreKind } from '../../domain.js';
+
+/** What the state file keeps of a store: never its bytes, only how to regenerate them. */
+export interface StorePersisted {
+  layout: Layout;
+  erased: boolean;
+  method: EraseMethod | null;
+  eraseCount: number;
+  /** Set when an erase "completed" under the erase-lie fault: the claim and the bytes differ. */
+  lied: boolean;
+}
+
+const DIGEST_CACHE = 8;
+
+/**
+ * One store of the terminal: its generated content, what erasing has done to it, and what the
+ * terminal *claims* about it. The two differ only under the erase-lie fault, which is the
+ * point of that fault: an agent that trusts STORES and VERIFY_ERASE instead of reading back is
+ * caught by it.
+ */
+export class Store {
+  readonly content: StoreContent;
+  state: StorePersisted;
+  private readonly digests = new Map<string, string>();
+  private original: { sha256: string; records: number } | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly kind: StoreKind,
+    readonly size: number,
+    readonly cardData: boolean,
+    content: StoreContent,
+    persisted: StorePersisted | undefined,
+  ) {
+    this.content = content;
+    this.state = persisted ?? { layout: ORIGINAL, erased: false, method: null, eraseCount: 0, lied: false };
+  }
+
+  read(offset: number, length: number): Buffer {
+    return this.content.read(this.state.layout, offset, length);
+  }
+
+  /** The layout the terminal claims: the real one, unless it lied about an erase. */
+  claimedLayout(): Layout {
+    if (!this.state.lied || !this.state.method) return this.state.layout;
+    return { base: finalFill(this.state.method, `lie|${this.state.eraseCount}`) };
+  }
+
+  *infoSteps(): Steps<StoreInfo> {
+    const layout = this.claimedLayout();
+    const sha256 = yield* this.digestSteps(layout);
+    const pristine = layout.base.kind === 'original' && !this.state.erased;
+    const records = pristine ? (yield* this.originalFacts()).records : 0;
+    return {
+      name: this.name,
+      kind: this.kind,
+      size: this.size,
+      records,
+      sha256,
+      cardData: this.cardData,
+      erased: this.state.erased,
+    };
+  }
+
+  /** sha256 of a layout's bytes; cached per layout, so an unchanged store is hashed once. */
+  *digestSteps(layout: Layout = this.state.layout): Steps<string> {
+    if (layout.base.kind === 'original' && !layout.over?.length) return (yield* this.originalFacts()).sha256;
+    const key = JSON.stringify(layout);
+    const hit = this.digests.get(key);
+    if (hit) return hit;
+    const hash = createHash('sha256');
+    for (const chunk of this.content.chunks(layout)) {
+      hash.update(chunk);
+      yield;
+    }
+    const hex = hash.digest('hex');
+    this.digests.set(key, hex);
+    if (this.digests.size > DIGEST_CACHE) this.digests.delete(this.digests.keys().next().value!);
+    return hex;
+  }
+
+  /** Digest and record count of the generated content: one pass, then remembered. */
+  private *originalFacts(): Steps<{ sha256: string; records: number }> {
+    if (!this.original) this.original = yield* this.content.originalScan();
+    return this.original;
+  }
+
+  /** The terminal's own post-erase check: are the bytes what the method leaves behind? */
+  *verifySteps(): Steps<boolean> {
+    const { method, erased, lied, layout } = this.state;
+    if (!erased || !method) return false;
+    if (lied) return true;
+    if (layout.over?.length) return false;
+    if (method === 'crypto') return layout.base.kind === 'random';
+    for (const chunk of this.content.chunks(layout)) {
+      for (let i = 0; i < chunk.length; i++) if (chunk[i] !== 0) return false;
+      yield;
+    }
+    return true;
+  }
+}
+
+/** The pass sequence of each method (SPEC.md s.6.11); the last pass is what READ returns. */
+export function passFills(method: EraseMethod, salt: string): Fill[] {
+  switch (method) {
+    case 'crypto':
+      return [{ kind: 'random', salt: `crypto|${salt}` }];
+    case 'overwrite1':
+      return [{ kind: 'zeros' }];
+    case 'overwrite3':
+      return [{ kind: 'random', salt: `pass1|${salt}` }, { kind: 'ones' }, { kind: 'zeros' }];
+  }
+}
+
+function finalFill(method: EraseMethod, salt: string): Fill {
+  const fills = passFills(method, salt);
+  return fills[fills.length - 1]!;
+}
