@@ -1,20 +1,6 @@
 import { defineCommand } from '../command.js';
-import { withPortSettings, type PortArgs } from '../options.js';
-
-export interface BackupArgs extends PortArgs {
-  action?: string;
-  port?: string;
-  out?: string;
-  stores?: string;
-  resume: boolean;
-  'backup-recipient'?: string;
-  config?: string;
-  record?: string;
-  'reconnect-wait': number;
-  json: boolean;
-  in?: string;
-  key?: string;
-}
+import { withPortSettings } from '../options.js';
+import type { BackupArgs } from '../run/backup.js';
 
 export const backupCommand = defineCommand<BackupArgs>({
   command: 'backup [action]',

@@ -1,17 +1,6 @@
 import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
 import { defineCommand } from '../command.js';
-
-export type CaAction = 'init' | 'issue' | 'issue-recipient';
-
-export interface CaArgs {
-  action: CaAction;
-  out: string;
-  ca?: string;
-  name?: string;
-  email?: string;
-  org?: string;
-  'key-bits': number;
-}
+import type { CaArgs, CaAction } from '../run/ca.js';
 
 const NEEDS: Record<CaAction, (keyof CaArgs)[]> = {
   init: ['org'],

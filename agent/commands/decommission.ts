@@ -1,23 +1,6 @@
 import { defineCommand } from '../command.js';
-import { withPortSettings, type PortArgs } from '../options.js';
-
-export interface DecommissionArgs extends PortArgs {
-  port: string[];
-  'work-order': string[];
-  out: string;
-  resume: boolean;
-  'dry-run': boolean;
-  yes: boolean;
-  json: boolean;
-  'allow-unsettled': boolean;
-  'backup-recipient'?: string;
-  'sign-key'?: string;
-  'sign-cert'?: string;
-  chain?: string;
-  config?: string;
-  record?: string;
-  'reconnect-wait': number;
-}
+import { withPortSettings } from '../options.js';
+import type { DecommissionArgs } from '../run/decommission.js';
 
 export const decommissionCommand = defineCommand<DecommissionArgs>({
   command: 'decommission',

@@ -1,11 +1,5 @@
 import { defineCommand } from '../command.js';
-
-export interface DemoArgs {
-  out?: string;
-  model: string;
-  seed: number;
-  json: boolean;
-}
+import type { DemoArgs } from '../run/demo.js';
 
 export const demoCommand = defineCommand<DemoArgs>({
   command: 'demo',

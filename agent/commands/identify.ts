@@ -1,11 +1,6 @@
 import { defineCommand } from '../command.js';
-import { withPortSettings, type PortArgs } from '../options.js';
-
-export interface IdentifyArgs extends PortArgs {
-  port: string;
-  json: boolean;
-  record?: string;
-}
+import { withPortSettings } from '../options.js';
+import type { IdentifyArgs } from '../run/identify.js';
 
 export const identifyCommand = defineCommand<IdentifyArgs>({
   command: 'identify',

@@ -1,11 +1,5 @@
 import { defineCommand } from '../command.js';
-
-export interface ReplayArgs {
-  file: string;
-  json: boolean;
-  out?: string;
-  verbose: boolean;
-}
+import type { ReplayArgs } from '../run/replay.js';
 
 export const replayCommand = defineCommand<ReplayArgs>({
   command: 'replay <file>',

@@ -1,18 +1,5 @@
 import { defineCommand } from '../command.js';
-
-export interface SimulateArgs {
-  model: string;
-  seed: number;
-  link?: string;
-  device?: string;
-  state?: string;
-  faults?: string;
-  baud: number;
-  paced: boolean;
-  turnaround: number;
-  unsettled: boolean;
-  'work-order-out'?: string;
-}
+import type { SimulateArgs } from '../run/simulate.js';
 
 export const simulateCommand = defineCommand<SimulateArgs>({
   command: 'simulate',

@@ -1,12 +1,5 @@
 import { defineCommand } from '../command.js';
-
-export interface VerifyArgs {
-  certificate: string;
-  sig?: string;
-  ca: string;
-  backup?: string;
-  json: boolean;
-}
+import type { VerifyArgs } from '../run/verify.js';
 
 export const verifyCommand = defineCommand<VerifyArgs>({
   command: 'verify <certificate>',

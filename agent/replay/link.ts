@@ -3,9 +3,24 @@ import { ABSOLUTE_MAX_LINE, Framer } from '../../protocol/line/framer.js';
 import type { ByteEndpoint } from '../../protocol/transport/memory-link.js';
 import type { DigestRepair } from './digests.js';
 import { lineDiff, normalisedLines, sameRequest } from './normalise.js';
-import type { Divergence } from './peer.js';
 import type { ScriptFrame, ScriptSession } from './script.js';
 import { withSeq } from '../transcript/mask.js';
+
+/** Where a replay first parted from the recording. */
+export interface Divergence {
+  kind: 'mismatch' | 'unexpected' | 'missing' | 'stalled' | 'link' | 'exit-code';
+  run: number;
+  /** Recorded session (link) number within the run. */
+  session?: number;
+  step: string;
+  /** Position of the recorded request among all requests of the run, 1-based. */
+  request?: number;
+  /** Line of the transcript file holding the recorded request. */
+  line?: number;
+  message: string;
+  /** "- " recorded, "+ " sent by the agent, "  " both. */
+  diff?: string[];
+}
 
 /**
  * One link of a replay: the terminal's side of one recorded session. A recorded answer is sent

@@ -2,7 +2,7 @@ import type { Frame } from '../../protocol/line/frame.js';
 import type { AttachablePeer } from '../../protocol/transport/sim-registry.js';
 import type { ByteEndpoint } from '../../protocol/transport/memory-link.js';
 import type { DigestRepair } from './digests.js';
-import { ReplayLink, type LinkOwner } from './link.js';
+import { ReplayLink, type Divergence, type LinkOwner } from './link.js';
 import { lineDiff, normalisedLines } from './normalise.js';
 import type { ScriptFrame, ScriptRun } from './script.js';
 
@@ -11,21 +11,6 @@ import type { ScriptFrame, ScriptRun } from './script.js';
  * each link the agent opens with the next recorded session (replay/link.ts), and keeps the
  * score: which recorded requests of which step arrived, and the first divergence.
  */
-export interface Divergence {
-  kind: 'mismatch' | 'unexpected' | 'missing' | 'stalled' | 'link' | 'exit-code';
-  run: number;
-  /** Recorded session (link) number within the run. */
-  session?: number;
-  step: string;
-  /** Position of the recorded request among all requests of the run, 1-based. */
-  request?: number;
-  /** Line of the transcript file holding the recorded request. */
-  line?: number;
-  message: string;
-  /** "- " recorded, "+ " sent by the agent, "  " both. */
-  diff?: string[];
-}
-
 export interface StepTally {
   step: string;
   recorded: number;

@@ -8,7 +8,8 @@ import { registerSimulatedTerminal } from '../../protocol/transport/sim-registry
 import type { CommandIo } from '../command.js';
 import { createReporter } from '../reporter.js';
 import { DigestRepair } from './digests.js';
-import { ReplayPeer, type Divergence, type StepTally, type TamperHook } from './peer.js';
+import type { Divergence } from './link.js';
+import { ReplayPeer, type StepTally, type TamperHook } from './peer.js';
 import { createReplayPki, runRecorded, type ReplayPki } from './run.js';
 import { parseTranscript, type ScriptRun } from './script.js';
 import type { TranscriptHeader } from '../transcript/format.js';

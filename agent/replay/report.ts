@@ -1,4 +1,4 @@
-import type { Divergence } from './peer.js';
+import type { Divergence } from './link.js';
 import type { ReplayReport, RunReport } from './replay.js';
 
 /**

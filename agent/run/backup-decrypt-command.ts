@@ -1,4 +1,4 @@
-import type { BackupArgs } from '../commands/backup.js';
+import type { BackupArgs } from './backup.js';
 import { ExitCode } from '../exit-codes.js';
 import { runBackupDecrypt } from './backup-decrypt.js';
 

@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BackupArgs } from '../commands/backup.js';
 import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
 import { backupStore } from '../../wipe/backup/store-backup.js';
 import { BackupSet } from '../../wipe/backup/backup-set.js';
@@ -8,13 +7,28 @@ import { loadRecipient } from '../../wipe/cms/encrypt.js';
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { describeError } from '../errors-text.js';
 import { Journal } from '../journal.js';
-import { portSettingsFrom, sessionOptionsFrom } from '../options.js';
+import { portSettingsFrom, sessionOptionsFrom, type PortArgs } from '../options.js';
 import { createReporter } from '../reporter.js';
 import { readKeyConfig } from '../signing-config.js';
 import { PROCESS_IO, type CommandIo } from '../command.js';
 import { Transcript } from '../transcript/transcript.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { Connection } from '../workflow/connection.js';
+
+export interface BackupArgs extends PortArgs {
+  action?: string;
+  port?: string;
+  out?: string;
+  stores?: string;
+  resume: boolean;
+  'backup-recipient'?: string;
+  config?: string;
+  record?: string;
+  'reconnect-wait': number;
+  json: boolean;
+  in?: string;
+  key?: string;
+}
 
 /**
  * `posdecom backup`: the decommission job's backup step on its own. Reads only (no

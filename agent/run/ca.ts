@@ -2,9 +2,20 @@ import { ErrorCode, isPosdecomError } from '../../protocol/errors.js';
 import type { RsaBits } from '../../wipe/pki/keys.js';
 import { getPassphrase, type PassphraseOptions } from '../../wipe/pki/passphrase.js';
 import { initCa, issueRecipient, issueTechnician, loadCa } from '../../wipe/pki/ca.js';
-import type { CaArgs } from '../commands/ca.js';
 import { describeError } from '../errors-text.js';
 import { ExitCode } from '../exit-codes.js';
+
+export type CaAction = 'init' | 'issue' | 'issue-recipient';
+
+export interface CaArgs {
+  action: CaAction;
+  out: string;
+  ca?: string;
+  name?: string;
+  email?: string;
+  org?: string;
+  'key-bits': number;
+}
 
 /** Where output and passphrases come from; tests replace them, the CLI uses the process's. */
 export interface CaIo {

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import type { DecommissionArgs } from '../commands/decommission.js';
 import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
 import { ExitCode, exitCodeFor, worstExitCode } from '../exit-codes.js';
 import { describeError } from '../errors-text.js';
-import { portSettingsFrom, sessionOptionsFrom } from '../options.js';
+import { portSettingsFrom, sessionOptionsFrom, type PortArgs } from '../options.js';
 import { confirmOnTty } from '../prompt.js';
 import { createJobBoard, fleetTable } from '../job-board.js';
 import { createReporter } from '../reporter.js';
@@ -11,6 +10,24 @@ import { loadSignerFrom, resolveKeyPaths } from '../signing-config.js';
 import { readWorkOrders, type WorkOrder } from '../work-order.js';
 import { runDecommission, type JobResult } from '../workflow/runner.js';
 import { summaryTable, unstartedSummary } from '../workflow/summary.js';
+
+export interface DecommissionArgs extends PortArgs {
+  port: string[];
+  'work-order': string[];
+  out: string;
+  resume: boolean;
+  'dry-run': boolean;
+  yes: boolean;
+  json: boolean;
+  'allow-unsettled': boolean;
+  'backup-recipient'?: string;
+  'sign-key'?: string;
+  'sign-cert'?: string;
+  chain?: string;
+  config?: string;
+  record?: string;
+  'reconnect-wait': number;
+}
 
 /** `posdecom decommission`: one job per --port, run side by side (README: decommission). */
 export async function runDecommissionCommand(args: DecommissionArgs): Promise<number> {

@@ -1,11 +1,9 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { DemoArgs } from '../commands/demo.js';
 import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
 import { DEFAULT_SETTINGS } from '../../protocol/transport/port-spec.js';
-import { registerSimulatedTerminal } from '../../protocol/transport/sim-registry.js';
-import { SimulatedTerminal, type ModelName } from '../../protocol/line/terminal/index.js';
+import { createSimulator, registerSimulatedTerminal } from '../../protocol/transport/sim-registry.js';
 import { createOrganisationPki } from '../../wipe/pki/ca.js';
 import { PASSPHRASE_ENV } from '../../wipe/pki/passphrase.js';
 import { loadPrivateKey } from '../../wipe/pki/keys.js';
@@ -16,6 +14,13 @@ import { describeError } from '../errors-text.js';
 import { createReporter } from '../reporter.js';
 import { runDecommission } from '../workflow/runner.js';
 import { summaryTable } from '../workflow/summary.js';
+
+export interface DemoArgs {
+  out?: string;
+  model: string;
+  seed: number;
+  json: boolean;
+}
 
 /** The demo's authority code reaches the work order through the environment, never a file. */
 const DEMO_AUTHORITY_ENV = 'POSDECOM_DEMO_AUTHORITY_CODE';
@@ -44,7 +49,7 @@ export async function runDemo(args: DemoArgs): Promise<number> {
       org: 'Demo Estate Ltd',
     });
     const port = `sim:${args.model}?seed=${args.seed}`;
-    const terminal = await SimulatedTerminal.create({ model: args.model as ModelName, seed: args.seed });
+    const terminal = await createSimulator({ model: args.model, seed: args.seed });
     registerSimulatedTerminal(port, terminal);
     process.env[DEMO_AUTHORITY_ENV] = terminal.authorityCode;
     const workOrder = {

@@ -1,12 +1,17 @@
-import type { IdentifyArgs } from '../commands/identify.js';
 import { LineProtocolDriver } from '../../protocol/line/driver.js';
 import { openLink } from '../../protocol/transport/open-link.js';
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { describeError } from '../errors-text.js';
-import { portSettingsFrom, sessionOptionsFrom } from '../options.js';
+import { portSettingsFrom, sessionOptionsFrom, type PortArgs } from '../options.js';
 import { PROCESS_IO, type CommandIo } from '../command.js';
 import { Transcript } from '../transcript/transcript.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+
+export interface IdentifyArgs extends PortArgs {
+  port: string;
+  json: boolean;
+  record?: string;
+}
 
 /** `io` lets `posdecom replay` run this command without writing to the process's own streams. */
 export async function runIdentify(args: IdentifyArgs, io: CommandIo = PROCESS_IO): Promise<number> {

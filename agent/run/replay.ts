@@ -1,12 +1,18 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PROCESS_IO, type CommandIo } from '../command.js';
-import type { ReplayArgs } from '../commands/replay.js';
 import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { describeError } from '../errors-text.js';
 import { replayFile } from '../replay/replay.js';
 import { reportText } from '../replay/report.js';
+
+export interface ReplayArgs {
+  file: string;
+  json: boolean;
+  out?: string;
+  verbose: boolean;
+}
 
 /** `posdecom replay FILE`: exit 0 when the session replays, 10 (verification failed) when not. */
 export async function runReplay(args: ReplayArgs, io: CommandIo = PROCESS_IO): Promise<number> {

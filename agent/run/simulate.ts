@@ -1,15 +1,27 @@
 import { writeFile } from 'node:fs/promises';
-import type { SimulateArgs } from '../commands/simulate.js';
 import { createPtyPair, type PtyPair } from '../../protocol/transport/pty.js';
 import { openSerialEndpoint } from '../../protocol/transport/serial-endpoint.js';
 import {
-  parseFaults,
-  SimulatedTerminal,
-  type ModelName,
-  type SimOptions,
-} from '../../protocol/line/terminal/index.js';
+  createSimulator,
+  type SimulatorHandle,
+  type SimulatorSpec,
+} from '../../protocol/transport/sim-registry.js';
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { describeError } from '../errors-text.js';
+
+export interface SimulateArgs {
+  model: string;
+  seed: number;
+  link?: string;
+  device?: string;
+  state?: string;
+  faults?: string;
+  baud: number;
+  paced: boolean;
+  turnaround: number;
+  unsettled: boolean;
+  'work-order-out'?: string;
+}
 
 /**
  * `posdecom simulate`: the simulated terminal on a real wire, for integrators' CI and for
@@ -17,15 +29,15 @@ import { describeError } from '../errors-text.js';
  */
 export async function runSimulate(args: SimulateArgs): Promise<number> {
   let pty: PtyPair | undefined;
-  let terminal: SimulatedTerminal | undefined;
+  let terminal: SimulatorHandle | undefined;
   try {
-    const options: SimOptions = { model: args.model as ModelName, seed: args.seed };
-    if (args.state) options.statePath = args.state;
-    if (args.faults) options.faults = parseFaults(args.faults);
-    if (args.paced) options.baud = args.baud;
-    if (args.turnaround > 0) options.turnaroundMs = args.turnaround;
-    if (args.unsettled) options.unsettledHost = true;
-    terminal = await SimulatedTerminal.create(options);
+    const spec: SimulatorSpec = { model: args.model, seed: args.seed };
+    if (args.state) spec.statePath = args.state;
+    if (args.faults) spec.faults = args.faults;
+    if (args.paced) spec.baud = args.baud;
+    if (args.turnaround > 0) spec.turnaroundMs = args.turnaround;
+    if (args.unsettled) spec.unsettled = true;
+    terminal = await createSimulator(spec);
     let servePath: string;
     if (args.link) {
       pty = await createPtyPair(args.link);

@@ -1,9 +1,16 @@
 import { readFile, stat } from 'node:fs/promises';
 import { ErrorCode, PosdecomError, isPosdecomError } from '../../protocol/errors.js';
 import { verifyCertificate, type VerificationReport } from '../../wipe/verify/verify.js';
-import type { VerifyArgs } from '../commands/verify.js';
 import { describeError } from '../errors-text.js';
 import { ExitCode } from '../exit-codes.js';
+
+export interface VerifyArgs {
+  certificate: string;
+  sig?: string;
+  ca: string;
+  backup?: string;
+  json: boolean;
+}
 
 export interface VerifyIo {
   stdout?: { write(s: string): unknown };

@@ -1,7 +1,7 @@
 import { createLinkPair, type ByteEndpoint } from './memory-link.js';
 import { ErrorCode, PosdecomError } from '../errors.js';
 import type { PortSpec } from './port-spec.js';
-import type { SimulatedTerminal, SimOptions } from '../line/terminal/index.js';
+import type { SimOptions } from '../line/terminal/index.js';
 
 /**
  * In-process peers by port text: simulated terminals, and anything else that can take the far
@@ -33,7 +33,34 @@ function numberParam(params: Record<string, string>, name: string): number | und
   return n;
 }
 
-async function createFromSpec(spec: Extract<PortSpec, { kind: 'sim' }>): Promise<SimulatedTerminal> {
+/**
+ * A simulated terminal described without naming its implementation: the CLI's `simulate` and
+ * `demo` and the `sim:` port text all come through here, so agent code never reaches into a
+ * simulator (the layering rule in .dependency-cruiser.cjs).
+ */
+export interface SimulatorSpec {
+  model: string;
+  seed: number;
+  /** Fault text as `--faults` takes it (protocol/line/terminal/faults.ts). */
+  faults?: string;
+  statePath?: string;
+  /** Pace output at this line speed. */
+  baud?: number;
+  turnaroundMs?: number;
+  /** Store sizes multiplied by this. */
+  scale?: number;
+  /** The settlement host is unreachable. */
+  unsettled?: boolean;
+}
+
+export interface SimulatorHandle extends AttachablePeer {
+  readonly identity: { vendor: string; model: string; serial: string };
+  /** What the technician's work order must carry to authorize a decommission of it. */
+  readonly authorityCode: string;
+  close(): Promise<void>;
+}
+
+export async function createSimulator(spec: SimulatorSpec): Promise<SimulatorHandle> {
   const sim = await import('../line/terminal/index.js');
   if (!(sim.MODEL_NAMES as readonly string[]).includes(spec.model)) {
     throw new PosdecomError(
@@ -41,22 +68,33 @@ async function createFromSpec(spec: Extract<PortSpec, { kind: 'sim' }>): Promise
       `no such simulated terminal model: ${spec.model} (models: ${sim.MODEL_NAMES.join(', ')})`,
     );
   }
+  const options: SimOptions = { model: spec.model as SimOptions['model'], seed: spec.seed };
+  if (spec.faults) options.faults = sim.parseFaults(spec.faults);
+  if (spec.statePath) options.statePath = spec.statePath;
+  if (spec.baud) options.baud = spec.baud;
+  if (spec.turnaroundMs !== undefined) options.turnaroundMs = spec.turnaroundMs;
+  if (spec.scale) options.storeScale = spec.scale;
+  if (spec.unsettled) options.unsettledHost = true;
+  return sim.SimulatedTerminal.create(options);
+}
+
+async function createFromSpec(spec: Extract<PortSpec, { kind: 'sim' }>): Promise<SimulatorHandle> {
   const p = spec.params;
   const known = new Set(['seed', 'faults', 'state', 'baud', 'turnaround', 'scale', 'unsettled']);
   for (const k of Object.keys(p)) {
     if (!known.has(k)) throw new PosdecomError(ErrorCode.UsageInvalid, `--port sim: unknown parameter ${k}`);
   }
-  const options: SimOptions = { model: spec.model as SimOptions['model'], seed: numberParam(p, 'seed') ?? 1 };
-  if (p.faults) options.faults = sim.parseFaults(p.faults);
-  if (p.state) options.statePath = p.state;
+  const sim: SimulatorSpec = { model: spec.model, seed: numberParam(p, 'seed') ?? 1 };
+  if (p.faults) sim.faults = p.faults;
+  if (p.state) sim.statePath = p.state;
   const baud = numberParam(p, 'baud');
-  if (baud) options.baud = baud;
+  if (baud) sim.baud = baud;
   const turnaround = numberParam(p, 'turnaround');
-  if (turnaround !== undefined) options.turnaroundMs = turnaround;
+  if (turnaround !== undefined) sim.turnaroundMs = turnaround;
   const scale = numberParam(p, 'scale');
-  if (scale) options.storeScale = scale;
-  if (p.unsettled === '1' || p.unsettled === 'true') options.unsettledHost = true;
-  return sim.SimulatedTerminal.create(options);
+  if (scale) sim.scale = scale;
+  if (p.unsettled === '1' || p.unsettled === 'true') sim.unsettled = true;
+  return createSimulator(sim);
 }
 
 export async function connectSimulated(spec: Extract<PortSpec, { kind: 'sim' }>): Promise<ByteEndpoint> {
