@@ -98,9 +98,7 @@ export class Device {
       for (const op of saved.ops) this.ops.set(op.op, op);
       for (const job of saved.jobs) this.jobs.set(job.op, job);
     }
-    this.faults = new FaultInjector(options.faults, seed, new Set(saved?.faultsFired ?? []), () =>
-      this.persist(),
-    );
+    this.faults = new FaultInjector(options.faults, seed, saved?.faultsFired ?? [], () => this.persist());
     this.eraser = new Eraser(
       {
         stores: this.stores,

@@ -1,5 +1,7 @@
+import { OneShotFaults, positionIn, positionText } from '../../simulator/one-shot-faults.js';
 import { Prng } from '../../simulator/prng.js';
-import type { DisconnectAt, FaultPosition, FaultSpec } from './faults.js';
+import { WireNoise } from '../../simulator/wire-noise.js';
+import type { DisconnectAt, FaultSpec } from './faults.js';
 
 /**
  * Applies a FaultSpec at run time. Each kind of fault draws from its own seeded stream, so
@@ -8,25 +10,21 @@ import type { DisconnectAt, FaultPosition, FaultSpec } from './faults.js';
  * state file so a restarted simulator does not fire them again.
  */
 export class FaultInjector {
-  private readonly bitRng: Prng;
-  private readonly dropRng: Prng;
   private readonly busyRng: Prng;
   readonly eraseRng: Prng;
-  private bitsToFlip: number;
-  private bytesToDrop: number;
+  private readonly noise: WireNoise;
+  private readonly oneShots: OneShotFaults;
 
   constructor(
     private readonly spec: FaultSpec,
     seed: number,
-    private readonly fired: Set<string>,
-    private readonly onFired: () => void,
+    firedBefore: Iterable<string>,
+    onFired: () => void,
   ) {
-    this.bitRng = Prng.from(seed, 'fault|bit-error');
-    this.dropRng = Prng.from(seed, 'fault|drop');
     this.busyRng = Prng.from(seed, 'fault|busy');
     this.eraseRng = Prng.from(seed, 'fault|erase');
-    this.bitsToFlip = this.spec.bitError ? Math.floor(this.bitRng.gap(this.spec.bitError)) : Infinity;
-    this.bytesToDrop = this.spec.drop ? Math.floor(this.dropRng.gap(this.spec.drop)) : Infinity;
+    this.noise = new WireNoise(seed, spec.bitError, spec.drop);
+    this.oneShots = new OneShotFaults(firedBefore, onFired);
   }
 
   get slowMs(): number {
@@ -34,7 +32,7 @@ export class FaultInjector {
   }
 
   firedIds(): string[] {
-    return [...this.fired];
+    return this.oneShots.ids();
   }
 
   /** True when the link must drop before answering this request (frameNumber counts from 1). */
@@ -56,7 +54,7 @@ export class FaultInjector {
     this.eachAt((d, id) => {
       if (cut !== undefined || d.type !== 'READ' || !d.at || (d.store !== undefined && d.store !== store))
         return;
-      const p = point(d.at, size);
+      const p = positionIn(d.at, size);
       if (p >= offset && p < offset + length && this.fire(id)) cut = (p - offset) / length;
     });
     return cut;
@@ -67,7 +65,7 @@ export class FaultInjector {
     let pull = false;
     this.eachAt((d, id) => {
       if (d.type !== 'ERASE' || !d.at || (d.store !== undefined && d.store !== store)) return;
-      if (done >= point(d.at, total) && this.fire(id)) pull = true;
+      if (done >= positionIn(d.at, total) && this.fire(id)) pull = true;
     });
     return pull;
   }
@@ -88,50 +86,17 @@ export class FaultInjector {
 
   /** The wire's damage to output bytes: bit flips, then dropped bytes. */
   corrupt(bytes: Buffer): Buffer {
-    if (this.bitsToFlip === Infinity && this.bytesToDrop === Infinity) return bytes;
-    const out = Buffer.from(bytes);
-    const bits = out.length * 8;
-    while (this.bitsToFlip < bits) {
-      const at = this.bitsToFlip;
-      out[at >> 3]! ^= 1 << (at & 7);
-      this.bitsToFlip += 1 + Math.floor(this.bitRng.gap(this.spec.bitError!));
-    }
-    this.bitsToFlip -= bits;
-    if (this.bytesToDrop >= out.length) {
-      this.bytesToDrop -= out.length;
-      return out;
-    }
-    const kept: Buffer[] = [];
-    let from = 0;
-    while (this.bytesToDrop < out.length) {
-      kept.push(out.subarray(from, this.bytesToDrop));
-      from = this.bytesToDrop + 1;
-      this.bytesToDrop += 1 + Math.floor(this.dropRng.gap(this.spec.drop!));
-    }
-    kept.push(out.subarray(from));
-    this.bytesToDrop -= out.length;
-    return Buffer.concat(kept);
+    return this.noise.corrupt(bytes);
   }
 
   private eachAt(visit: (d: DisconnectAt, id: string) => void): void {
     (this.spec.disconnectAt ?? []).forEach((d, i) => {
       const id = `disconnect-at=${d.type}${d.store ? `:${d.store}` : ''}${d.at ? `:${positionText(d.at)}` : ''}#${i}`;
-      if (!this.fired.has(id)) visit(d, id);
+      if (!this.oneShots.has(id)) visit(d, id);
     });
   }
 
   private fire(id: string): boolean {
-    if (this.fired.has(id)) return false;
-    this.fired.add(id);
-    this.onFired();
-    return true;
+    return this.oneShots.fire(id);
   }
-}
-
-function point(at: FaultPosition, whole: number): number {
-  return 'percent' in at ? Math.floor((whole * at.percent) / 100) : at.offset;
-}
-
-function positionText(at: FaultPosition): string {
-  return 'percent' in at ? `${at.percent}%` : String(at.offset);
 }

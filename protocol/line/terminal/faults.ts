@@ -1,6 +1,7 @@
 import { ErrorCode, PosdecomError } from '../../errors.js';
 import { type MessageType } from '../messages.js';
 import { STORE_KINDS } from '../../domain.js';
+import type { FaultPosition } from '../../simulator/one-shot-faults.js';
 
 /**
  * Faults the simulated terminal can inject, parsed from the --faults flag text:
@@ -23,7 +24,8 @@ import { STORE_KINDS } from '../../domain.js';
  * triggers a disconnect it is executed first and the link drops before its response: the
  * hardest case for the agent, which cannot know whether it took effect (SPEC.md s.7.5).
  */
-export type FaultPosition = { percent: number } | { offset: number };
+export type { FaultPosition };
+
 export interface DisconnectAt {
   type: MessageType;
   store?: string;

@@ -1,6 +1,5 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { ErrorCode, PosdecomError } from '../../errors.js';
+import { arrayOf, isBool, isNum, isObj, isStr, recordOf } from '../../simulator/guards.js';
+import { badStateFile, loadStateFile, saveStateFile } from '../../simulator/state-store.js';
 import { ERASE_METHODS, type EraseMethod, type Money } from '../../domain.js';
 import type { Fill, Layout, Overlay } from '../../simulator/content/layout.js';
 import type { StorePersisted } from './store.js';
@@ -56,69 +55,19 @@ export interface PersistedState {
   faultsFired: string[];
 }
 
-/** Write-to-temp, fsync, rename: a crash leaves the old state or the new one, never half of one. */
 export function saveState(path: string, state: PersistedState): void {
-  const temp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(temp, 'w', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(state));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
-  try {
-    const dir = openSync(dirname(path), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
-  } catch {
-    // Some platforms cannot open a directory for fsync; the rename is still atomic there.
-  }
+  saveStateFile(path, state);
 }
 
 /** The saved state, or undefined when there is none yet; malformed files are refused, not repaired. */
 export function loadState(path: string, seed: number, model: string): PersistedState | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw badFile(path, (err as Error).message);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw badFile(path, 'not JSON');
-  }
-  if (!isState(parsed)) throw badFile(path, 'not a simulator state file, or from another version');
-  if (parsed.seed !== seed || parsed.model !== model) {
-    throw badFile(path, `belongs to the ${parsed.model} terminal with seed ${parsed.seed}`);
+  const parsed = loadStateFile(path, isState);
+  if (parsed && (parsed.seed !== seed || parsed.model !== model)) {
+    throw badStateFile(path, `belongs to the ${parsed.model} terminal with seed ${parsed.seed}`);
   }
   return parsed;
 }
 
-function badFile(path: string, why: string): PosdecomError {
-  return new PosdecomError(ErrorCode.UsageBadFile, `simulator state ${path}: ${why}`, { path });
-}
-
-type Guard<T> = (v: unknown) => v is T;
-const isObj = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
-const isStr = (v: unknown): v is string => typeof v === 'string';
-const arrayOf =
-  <T>(g: Guard<T>): Guard<T[]> =>
-  (v): v is T[] =>
-    Array.isArray(v) && v.every(g);
-const recordOf =
-  <T>(g: Guard<T>): Guard<Record<string, T>> =>
-  (v): v is Record<string, T> =>
-    isObj(v) && Object.values(v).every(g);
 const isMethod = (v: unknown): v is EraseMethod => (ERASE_METHODS as readonly unknown[]).includes(v);
 
 const isFill = (v: unknown): v is Fill =>
