@@ -1,0 +1,84 @@
+import { derive, Prng } from '../../terminal/prng.js';
+import { dropKey } from './faults.js';
+import { FileContent, fileCatalogue } from './files.js';
+import type { ResolvedZvtOptions } from './options.js';
+import { loadOrCreateState, saveState, type ZvtState } from './state.js';
+
+/**
+ * The simulated terminal itself, what outlives a cable: identity from the seed, the persisted
+ * state, the files, and the bookkeeping of faults. At most one connection talks to it at a time.
+ */
+export interface ZvtIdentity {
+  /** The 4-byte serial (TLV 1F42) as 8 upper-case hex digits, as real terminals print it. */
+  serial: string;
+  serialBytes: Buffer;
+  deviceName: string;
+  swVersion: string;
+}
+
+export class ZvtDevice {
+  readonly state: ZvtState;
+  readonly identity: ZvtIdentity;
+  readonly files: ReadonlyMap<number, FileContent>;
+  /** Seeded stream for the random faults (bad CRC): same seed, same run. */
+  readonly faultPrng: Prng;
+  /** Commands received, by name, whether run or refused. */
+  readonly requests: Record<string, number> = {};
+  /** APDUs the ECR sent at the wrong time (a command while a sequence was running, a reply to nothing). */
+  protocolErrors = 0;
+  waitRemaining: number;
+  nakRemaining: number;
+
+  constructor(readonly options: ResolvedZvtOptions) {
+    this.state = loadOrCreateState(options);
+    const serialBytes = derive(options.seed, 'zvt-serial').subarray(0, 4);
+    this.identity = {
+      serial: serialBytes.toString('hex').toUpperCase(),
+      serialBytes: Buffer.from(serialBytes),
+      deviceName: 'posdecom SIM-ZVT',
+      swVersion: 'SIM-ZVT 1.0.0;posdecom',
+    };
+    this.files = new Map(
+      fileCatalogue(options.seed, options.files).map((f) => [f.id, new FileContent(options.seed, f)]),
+    );
+    this.faultPrng = Prng.from(options.seed, 'zvt-faults');
+    this.waitRemaining = options.faults.wait ?? 0;
+    this.nakRemaining = options.faults.nak ?? 0;
+    this.persist();
+  }
+
+  persist(): void {
+    saveState(this.options.statePath, this.state);
+  }
+
+  /** A file that exists and has not been deleted. */
+  file(id: number): FileContent | undefined {
+    return this.state.deletedFiles.includes(id) ? undefined : this.files.get(id);
+  }
+
+  deleteFile(id: number): void {
+    if (!this.state.deletedFiles.includes(id)) this.state.deletedFiles.push(id);
+    this.persist();
+  }
+
+  passwordMatches(digits: string): boolean {
+    return digits === this.state.password;
+  }
+
+  /** True once, when a drop=CMD:N fault is due after the terminal's Nth APDU in a CMD sequence. */
+  dropDue(command: string, sent: number): boolean {
+    for (const d of this.options.faults.drop ?? []) {
+      const key = dropKey(d);
+      if (d.command === command && d.after === sent && !this.state.faultsFired.includes(key)) {
+        this.state.faultsFired.push(key);
+        this.persist();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  count(name: string): void {
+    this.requests[name] = (this.requests[name] ?? 0) + 1;
+  }
+}
