@@ -96,9 +96,9 @@ export async function resetTerminal({ conv }: HandlerContext): Promise<void> {
   await conv.exchange(completion());
 }
 
-/** Log-Off ends at the terminal's 80 00; the ECR is no longer registered. */
+/** Log-Off ends at the terminal's 80 00; the ECR is no longer registered from that moment. */
 export async function logOff({ device, conv }: HandlerContext): Promise<void> {
-  await conv.acknowledge();
   device.state.configByte = null;
   device.persist();
+  await conv.acknowledge();
 }
