@@ -25,6 +25,19 @@ export const CONFIG = {
   textBlocks: 0x80,
 } as const;
 
+/**
+ * File-ids this project reads and deletes (TLV 1D). ZVT leaves their numbering to the terminal;
+ * these are the simulator's, and what the driver asks a terminal for. A terminal that has no such
+ * file answers Read File with an Abort.
+ */
+export const FILE_IDS = {
+  merchantJournal: 0x01,
+  customerJournal: 0x02,
+  reconciliation: 0x03,
+  eventLog: 0x04,
+  configuration: 0x05,
+} as const;
+
 /** Status Enquiry service byte: ask for the TLV part of the completion (device name, serial, TID). */
 export const STATUS_ENQUIRY_TLV = 0x04;
 

@@ -29,4 +29,4 @@ export {
 } from './describe.js';
 export { resultText, intermediateStatusText, RESULT } from './result-codes.js';
 export * as commands from './commands.js';
-export { ACK, CONFIG, STATUS_ENQUIRY_TLV, nack } from './commands.js';
+export { ACK, CONFIG, FILE_IDS, STATUS_ENQUIRY_TLV, nack } from './commands.js';

@@ -1,4 +1,5 @@
 import { maskPan } from '../codec/card-data.js';
+import { FILE_IDS } from '../codec/commands.js';
 import { Prng } from '../../terminal/prng.js';
 
 /**
@@ -19,11 +20,11 @@ export interface FileSpec {
 const BLOCK = 4096;
 
 const CATALOGUE: { id: number; name: string; kind: FileKind; min: number; max: number }[] = [
-  { id: 0x01, name: 'merchant-journal', kind: 'text', min: 192 * 1024, max: 320 * 1024 },
-  { id: 0x02, name: 'customer-journal', kind: 'text', min: 64 * 1024, max: 128 * 1024 },
-  { id: 0x03, name: 'reconciliation', kind: 'text', min: 12 * 1024, max: 24 * 1024 },
-  { id: 0x04, name: 'event-log', kind: 'binary', min: 1024 * 1024, max: 1536 * 1024 },
-  { id: 0x05, name: 'configuration', kind: 'text', min: 4 * 1024, max: 8 * 1024 },
+  { id: FILE_IDS.merchantJournal, name: 'merchant-journal', kind: 'text', min: 192 * 1024, max: 320 * 1024 },
+  { id: FILE_IDS.customerJournal, name: 'customer-journal', kind: 'text', min: 64 * 1024, max: 128 * 1024 },
+  { id: FILE_IDS.reconciliation, name: 'reconciliation', kind: 'text', min: 12 * 1024, max: 24 * 1024 },
+  { id: FILE_IDS.eventLog, name: 'event-log', kind: 'binary', min: 1024 * 1024, max: 1536 * 1024 },
+  { id: FILE_IDS.configuration, name: 'configuration', kind: 'text', min: 4 * 1024, max: 8 * 1024 },
 ];
 
 export function fileCatalogue(

@@ -1,4 +1,5 @@
 import { ErrorCode, PosdecomError } from '../../errors.js';
+import type { AttachablePeer } from '../../sim-registry.js';
 import type { ByteEndpoint } from '../../terminal/link.js';
 import type { LinkCounters } from '../link/apdu-link.js';
 import { ZvtConnection } from './connection.js';
@@ -33,7 +34,7 @@ export interface ZvtWorkOrderTerminal {
   swVersion: string;
 }
 
-export class SimulatedZvtTerminal {
+export class SimulatedZvtTerminal implements AttachablePeer {
   private connection: ZvtConnection | undefined;
   private lastLink: LinkCounters | undefined;
   private closed = false;
