@@ -110,7 +110,15 @@ describe('ZVT codec', () => {
       configByte: 0xbe,
       currency: 978,
     });
-    expect(renderMessage(d.message)).not.toContain('246813');
+    for (const shown of [
+      renderMessage(d.message),
+      JSON.stringify(d.message),
+      inspect(d.message, { depth: 8 }),
+    ]) {
+      expect(shown).not.toContain('246813');
+      expect(shown).not.toMatch(/24 68 13|\b36, 104, 19\b/);
+    }
+    expect(encodeMessage(d.message).equals(reg)).toBe(true);
   });
 
   it('reads and writes text in code page 437', () => {

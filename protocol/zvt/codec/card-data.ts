@@ -77,6 +77,17 @@ export function maskPan(digits: string): string {
 }
 
 /**
+ * Marks bytes that must stay usable as a Buffer (the password in a Registration's untagged
+ * prefix, which the terminal compares and the encoder writes) but must not show: JSON and
+ * util.inspect of these bytes give asterisks.
+ */
+export function hideBytes(bytes: Buffer): Buffer {
+  Object.defineProperty(bytes, 'toJSON', { value: () => '******', enumerable: false });
+  Object.defineProperty(bytes, inspect.custom, { value: () => '<hidden ******>', enumerable: false });
+  return bytes;
+}
+
+/**
  * For free text and hex dumps that might carry a number in clear (receipt lines, opaque vendor
  * frames, BCD shown as hex): any run of 12 or more digits is masked as a PAN would be.
  */

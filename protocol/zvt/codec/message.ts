@@ -1,4 +1,5 @@
 import { encodeApdu, parseApdu } from './apdu.js';
+import { hideBytes } from './card-data.js';
 import { encodeBmps, parseBmps, type Bmp } from './bmp.js';
 import { encodeVarLength, readVarLength } from './encoding.js';
 import {
@@ -67,7 +68,8 @@ function readPrefix(data: Buffer, parts: PrefixPart[]): { fields: PrefixField[];
   for (const part of parts) {
     if ('size' in part) {
       if (at + part.size > data.length) return undefined;
-      fields.push({ name: part.name, bytes: data.subarray(at, at + part.size) });
+      const bytes = Buffer.from(data.subarray(at, at + part.size));
+      fields.push({ name: part.name, bytes: part.name === 'password' ? hideBytes(bytes) : bytes });
       at += part.size;
     } else if ('lll' in part) {
       const length = readVarLength(data, at, 3);
