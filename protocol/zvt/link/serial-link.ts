@@ -53,7 +53,7 @@ export class SerialApduLink implements ApduLink {
   private readonly apduListeners: ((apdu: Buffer) => void)[] = [];
   private readonly closeListeners: ((reason: Error | undefined) => void)[] = [];
   private t1: NodeJS.Timeout | undefined;
-  private waiter: { settle: (o: AckOutcome) => void; timer: NodeJS.Timeout } | undefined;
+  private waiter: { settle: (o: AckOutcome) => void; timer: NodeJS.Timeout | undefined } | undefined;
   private sendChain: Promise<void> = Promise.resolve();
   private controlChain: Promise<void> = Promise.resolve();
   private lastReceived: Buffer | undefined;
@@ -103,10 +103,13 @@ export class SerialApduLink implements ApduLink {
     for (let attempt = 0; attempt <= this.timers.maxRepeats; attempt++) {
       if (this.closed) throw disconnected(what);
       if (attempt > 0) this.counters.repeats++;
-      // The ACK expectation is registered before the frame is written: an ACK can be quicker than the write's callback.
-      const answer = this.awaitAck();
+      // The ACK is expected before the frame is written (it can be quicker than the write's
+      // callback); T2 runs from the end of the write, so a long frame on a slow line is not
+      // repeated while it is still going out.
+      const answer = this.expectAck();
       this.sentSinceReceived = true;
-      writeTo(this.channel, encodeSerialFrame(apdu, this.hooks.corruptCrc?.() ?? false)).catch(
+      writeTo(this.channel, encodeSerialFrame(apdu, this.hooks.corruptCrc?.() ?? false)).then(
+        () => this.armT2(),
         (err: unknown) => this.gone(err instanceof Error ? err : undefined),
       );
       const outcome = await answer;
@@ -124,19 +127,27 @@ export class SerialApduLink implements ApduLink {
     );
   }
 
-  private awaitAck(): Promise<AckOutcome> {
+  private expectAck(): Promise<AckOutcome> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.counters.ackTimeouts++;
-        settle('timeout');
-      }, this.timers.t2Ms);
-      const settle = (o: AckOutcome) => {
-        clearTimeout(timer);
-        if (this.waiter?.timer === timer) this.waiter = undefined;
-        resolve(o);
+      const waiter = {
+        timer: undefined as NodeJS.Timeout | undefined,
+        settle: (o: AckOutcome) => {
+          clearTimeout(waiter.timer);
+          if (this.waiter === waiter) this.waiter = undefined;
+          resolve(o);
+        },
       };
-      this.waiter = { settle, timer };
+      this.waiter = waiter;
     });
+  }
+
+  private armT2(): void {
+    const waiter = this.waiter;
+    if (!waiter || waiter.timer) return;
+    waiter.timer = setTimeout(() => {
+      this.counters.ackTimeouts++;
+      waiter.settle('timeout');
+    }, this.timers.t2Ms);
   }
 
   private onBytes(bytes: Buffer): void {

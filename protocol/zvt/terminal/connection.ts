@@ -60,8 +60,12 @@ export class ZvtConnection {
           )
         : undefined;
     const channel: ByteChannel = {
-      write: (bytes) =>
-        this.pacer ? this.pacer.send({ bytes, notBefore: performance.now() }) : endpoint.write(bytes),
+      // Paced, a write completes when its bytes are on the line: the link's T2 starts there.
+      write: (bytes) => {
+        if (!this.pacer) return endpoint.write(bytes);
+        this.pacer.send({ bytes, notBefore: performance.now() });
+        return this.pacer.below(1);
+      },
       onData: (l) => endpoint.onData(l),
       onClose: (l) => endpoint.onClose(() => l()),
       close: () => this.hangUp(),
