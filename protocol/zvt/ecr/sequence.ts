@@ -11,6 +11,7 @@ import {
   start,
   step,
   type Action,
+  type Finish,
   type PtApdu,
   type Reply,
   type TimerName,
@@ -126,7 +127,7 @@ export class SequenceEngine {
           }
         }
       };
-      const finish = (f: string): SequenceOutcome => {
+      const finish = (f: Finish): SequenceOutcome => {
         const ev = evidence.result;
         const m = last;
         if (f === 'accepted' && ack) return { kind: 'accepted', ack, evidence: ev };
