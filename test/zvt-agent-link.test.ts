@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS } from '../protocol/port-spec.js';
-import { forgetSimulatedTerminals, registerSimulatedTerminal } from '../protocol/sim-registry.js';
-import { openLink } from '../protocol/transport.js';
+import { DEFAULT_SETTINGS } from '../protocol/transport/port-spec.js';
+import { forgetSimulatedTerminals, registerSimulatedTerminal } from '../protocol/transport/sim-registry.js';
+import { openLink } from '../protocol/transport/open-link.js';
 import { SerialApduLink, ZvtClient } from '../protocol/zvt/index.js';
 import { SimulatedZvtTerminal } from '../protocol/zvt/terminal/index.js';
 import { readWhole } from './helpers/zvt-rig.js';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { createLinkPair } from '../protocol/terminal/link.js';
+import { createLinkPair } from '../protocol/transport/memory-link.js';
 import { cardBytesForEncode } from '../protocol/zvt/codec/card-data.js';
 import {
   CardData,

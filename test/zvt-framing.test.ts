@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createLinkPair } from '../protocol/terminal/link.js';
+import { createLinkPair } from '../protocol/transport/memory-link.js';
 import { encodeApdu } from '../protocol/zvt/codec/apdu.js';
 import {
   ApduReassembler,

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, PosdecomError } from '../protocol/errors.js';
-import { createLinkPair } from '../protocol/terminal/link.js';
+import { createLinkPair } from '../protocol/transport/memory-link.js';
 import { ACK, endOfDay } from '../protocol/zvt/codec/commands.js';
 import { SerialApduLink } from '../protocol/zvt/link/serial-link.js';
 import { SimulatedZvtTerminal } from '../protocol/zvt/terminal/index.js';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, PosdecomError } from '../protocol/errors.js';
-import { createLinkPair } from '../protocol/terminal/link.js';
+import { createLinkPair } from '../protocol/transport/memory-link.js';
 import { ACK, CONFIG, deleteFile, nack } from '../protocol/zvt/codec/commands.js';
 import { SerialApduLink } from '../protocol/zvt/link/serial-link.js';
 import { SimulatedZvtTerminal, parseZvtFaults } from '../protocol/zvt/terminal/index.js';

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { createLinkPair, type ByteEndpoint } from '../../protocol/terminal/link.js';
+import { createLinkPair, type ByteEndpoint } from '../../protocol/transport/memory-link.js';
 import { ZvtClient, type ZvtClientOptions } from '../../protocol/zvt/ecr/index.js';
 import type { SequenceTimers } from '../../protocol/zvt/ecr/options.js';
 import type { ApduLink } from '../../protocol/zvt/link/apdu-link.js';

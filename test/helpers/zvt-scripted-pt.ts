@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import { createLinkPair } from '../../protocol/terminal/link.js';
+import { createLinkPair } from '../../protocol/transport/memory-link.js';
 import { ACK } from '../../protocol/zvt/codec/commands.js';
 import type { ApduLink } from '../../protocol/zvt/link/apdu-link.js';
 import { SerialApduLink } from '../../protocol/zvt/link/serial-link.js';

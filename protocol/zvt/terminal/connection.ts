@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { Pacer } from '../../terminal/pacer.js';
-import type { ByteEndpoint } from '../../terminal/link.js';
+import { Pacer } from '../../simulator/pacer.js';
+import type { ByteEndpoint } from '../../transport/memory-link.js';
 import { decodeMessage } from '../codec/message.js';
 import { RESULT } from '../codec/result-codes.js';
 import type { ApduLink, ByteChannel } from '../link/apdu-link.js';

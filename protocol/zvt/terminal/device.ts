@@ -1,4 +1,4 @@
-import { derive, Prng } from '../../terminal/prng.js';
+import { derive, Prng } from '../../simulator/prng.js';
 import { dropKey } from './faults.js';
 import { FileContent, fileCatalogue } from './files.js';
 import type { ResolvedZvtOptions } from './options.js';

@@ -1,6 +1,6 @@
 import { maskPan } from '../codec/card-data.js';
 import { FILE_IDS } from '../codec/commands.js';
-import { Prng } from '../../terminal/prng.js';
+import { Prng } from '../../simulator/prng.js';
 
 /**
  * The terminal's files, by ZVT file-id: sizes from kilobytes to megabytes, contents generated per

@@ -1,7 +1,7 @@
-import { ErrorCode, PosdecomError } from '../../errors.js';
-import { Prng } from '../../terminal/prng.js';
+import { Prng } from '../../simulator/prng.js';
 import { CARD_GROUPS, type CardGroup } from '../codec/values.js';
-import { readJsonIfPresent, writeJsonAtomic } from './atomic-json.js';
+import { isNum, isObj } from '../../simulator/guards.js';
+import { badStateFile, loadStateFile, saveStateFile } from '../../simulator/state-store.js';
 import type { ResolvedZvtOptions } from './options.js';
 
 /**
@@ -70,31 +70,19 @@ export function initialState(o: ResolvedZvtOptions): ZvtState {
 export function loadOrCreateState(o: ResolvedZvtOptions): ZvtState {
   const fresh = initialState(o);
   if (!o.statePath) return fresh;
-  let parsed: unknown;
-  try {
-    parsed = readJsonIfPresent(o.statePath);
-  } catch (err) {
-    throw badFile(o.statePath, err instanceof Error ? err.message : String(err));
-  }
+  const parsed = loadStateFile(o.statePath, isState, 'a ZVT simulator state file, or from another version');
   if (parsed === undefined) return fresh;
-  if (!isState(parsed)) throw badFile(o.statePath, 'not a ZVT simulator state file, or from another version');
-  if (parsed.seed !== o.seed) throw badFile(o.statePath, `belongs to the terminal with seed ${parsed.seed}`);
+  if (parsed.seed !== o.seed) {
+    throw badStateFile(o.statePath, `belongs to the ZVT terminal with seed ${parsed.seed}`);
+  }
   if (o.password !== undefined) parsed.password = o.password;
   if (o.faults.preauth && !parsed.preauth) parsed.preauth = fresh.preauth;
   return parsed;
 }
 
 export function saveState(path: string | undefined, state: ZvtState): void {
-  if (path) writeJsonAtomic(path, state);
+  if (path) saveStateFile(path, state);
 }
-
-function badFile(path: string, why: string): PosdecomError {
-  return new PosdecomError(ErrorCode.UsageBadFile, `simulated ZVT terminal state ${path}: ${why}`, { path });
-}
-
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isObj = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function isRecord(v: unknown): v is TurnoverRecord {
   return (

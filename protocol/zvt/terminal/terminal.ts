@@ -1,6 +1,6 @@
 import { ErrorCode, PosdecomError } from '../../errors.js';
-import type { AttachablePeer } from '../../sim-registry.js';
-import type { ByteEndpoint } from '../../terminal/link.js';
+import type { AttachablePeer } from '../../transport/sim-registry.js';
+import type { ByteEndpoint } from '../../transport/memory-link.js';
 import type { LinkCounters } from '../link/apdu-link.js';
 import { ZvtConnection } from './connection.js';
 import { ZvtDevice } from './device.js';
