@@ -1,6 +1,6 @@
-import { ErrorCode, isPosdecomError, PosdecomError } from '../errors.js';
-import { decodePayload, decompress } from './payload.js';
-import type { Reply, Session } from './session/session.js';
+import { ErrorCode, isPosdecomError, PosdecomError } from '../../errors.js';
+import { decodePayload, decompress } from '../payload.js';
+import type { Reply, Session } from '../session/session.js';
 
 /**
  * Windowed, resumable read of one store (SPEC.md s.6.10):
