@@ -4,7 +4,7 @@
  */
 const SIMULATORS = '^protocol/(simulator|line/terminal|zvt/terminal)/';
 /** The agent's side of each protocol: what a simulated terminal must never lean on. */
-const AGENT_SESSIONS = '^protocol/(line/(session/|driver\\.ts|bulk-read\\.ts)|zvt/ecr/)';
+const AGENT_SESSIONS = '^protocol/(line/(session/|driver\\.ts|bulk-read/)|zvt/ecr/)';
 
 module.exports = {
   forbidden: [

@@ -46,79 +46,42 @@ function bar(done: number, total: number, width = 20): string {
 }
 
 export function createJobBoard(o: JobBoardOptions): JobBoard {
-  const tag = (i: number) => `[${i + 1}]`;
+  return o.tty ? liveBoard(o) : plainBoard(o);
+}
+
+const tag = (i: number) => `[${i + 1}]`;
+
+/** No TTY: every job's lines as they come, timestamped, and a line each time a job ends. */
+function plainBoard(o: JobBoardOptions): JobBoard {
   let done = 0;
-  if (!o.tty) {
-    return {
-      reporter: (i) =>
-        createReporter({
-          stream: o.stream,
-          tty: false,
-          prefix: tag(i),
-          ...(o.errorStream ? { errorStream: o.errorStream } : {}),
-        }),
-      finished(i, overall, exitCode) {
-        done++;
-        const stamp = new Date().toISOString().slice(11, 19);
-        o.stream.write(
-          `${stamp} ${tag(i)} finished: ${overall}, exit ${exitCode} (${done} of ${o.labels.length} terminals done)\n`,
-        );
-      },
-      suspend: () => () => undefined,
-      close: () => undefined,
-    };
-  }
+  return {
+    reporter: (i) =>
+      createReporter({
+        stream: o.stream,
+        tty: false,
+        prefix: tag(i),
+        ...(o.errorStream ? { errorStream: o.errorStream } : {}),
+      }),
+    finished(i, overall, exitCode) {
+      done++;
+      const stamp = new Date().toISOString().slice(11, 19);
+      o.stream.write(
+        `${stamp} ${tag(i)} finished: ${overall}, exit ${exitCode} (${done} of ${o.labels.length} terminals done)\n`,
+      );
+    },
+    suspend: () => () => undefined,
+    close: () => undefined,
+  };
+}
 
-  const rows: Row[] = o.labels.map(() => ({ status: 'waiting', progress: undefined }));
-  const labelWidth = Math.min(32, Math.max(...o.labels.map((l) => l.length)));
-  let drawn = 0;
-  let lastDraw = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let closed = false;
-  let held = 0;
-  const waiting: [NodeJS.WritableStream, string][] = [];
-
-  const rowText = (r: Row, i: number): string => {
-    const label = (o.labels[i] ?? '').slice(0, labelWidth).padEnd(labelWidth);
-    const p = r.progress;
-    const what = p ? `${p.label} ${bar(p.done, p.total)}` : r.status;
-    // A wrapped row would break the cursor arithmetic of the next redraw.
-    return `${tag(i)} ${label}  ${what}`.slice(0, Math.max(20, (o.stream.columns || 100) - 1));
-  };
-  const erase = () => {
-    if (drawn > 0) o.stream.write(`\x1b[${drawn}A\r\x1b[0J`);
-    drawn = 0;
-  };
-  const draw = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    if (closed || held > 0) return;
-    erase();
-    o.stream.write(rows.map((r, i) => rowText(r, i) + '\n').join(''));
-    drawn = rows.length;
-    lastDraw = Date.now();
-  };
-  const drawSoon = () => {
-    if (timer || closed) return;
-    const wait = Math.max(0, REDRAW_MS - (Date.now() - lastDraw));
-    timer = setTimeout(draw, wait);
-    timer.unref();
-  };
-  const log = (stream: NodeJS.WritableStream, text: string) => {
-    const line = text.endsWith('\n') ? text : text + '\n';
-    if (held > 0) {
-      waiting.push([stream, line]);
-      return;
-    }
-    erase();
-    stream.write(line);
-    draw();
-  };
-
+/** A TTY: the scrolling log above, one live row a job below it. */
+function liveBoard(o: JobBoardOptions): JobBoard {
+  const screen = new LiveRows(o);
+  let done = 0;
   return {
     reporter(i): Reporter {
-      const row = rows[i]!;
-      const line = (mark: string, text: string) => log(o.stream, `${tag(i)} ${mark} ${text}`);
+      const row = screen.rows[i]!;
+      const line = (mark: string, text: string) => screen.log(o.stream, `${tag(i)} ${mark} ${text}`);
       return {
         step(text) {
           row.status = text;
@@ -127,44 +90,112 @@ export function createJobBoard(o: JobBoardOptions): JobBoard {
         },
         info: (text) => line('   ', text),
         warn: (text) => line('!! ', text),
-        error: (text) => log(o.errorStream ?? process.stderr, `posdecom: ${tag(i)} ${text}`),
-        print: (text) => log(o.stream, text),
+        error: (text) => screen.log(o.errorStream ?? process.stderr, `posdecom: ${tag(i)} ${text}`),
+        print: (text) => screen.log(o.stream, text),
         progress(label, doneBytes, total) {
           row.progress = { label, done: doneBytes, total };
-          drawSoon();
+          screen.drawSoon();
         },
         endProgress() {
           row.progress = undefined;
-          drawSoon();
+          screen.drawSoon();
         },
       };
     },
     finished(i, overall, exitCode) {
       done++;
-      rows[i]!.status = `done: ${overall} (exit ${exitCode})`;
-      rows[i]!.progress = undefined;
-      log(
+      screen.rows[i]!.status = `done: ${overall} (exit ${exitCode})`;
+      screen.rows[i]!.progress = undefined;
+      screen.log(
         o.stream,
         `${tag(i)} finished: ${overall}, exit ${exitCode} (${done} of ${o.labels.length} terminals done)`,
       );
     },
-    suspend() {
-      held++;
-      erase();
-      let resumed = false;
-      return () => {
-        if (resumed) return;
-        resumed = true;
-        if (--held > 0) return;
-        for (const [stream, line] of waiting.splice(0)) stream.write(line);
-        draw();
-      };
-    },
-    close() {
-      draw();
-      closed = true;
-    },
+    suspend: () => screen.hold(),
+    close: () => screen.close(),
   };
+}
+
+/**
+ * The live rows at the bottom of a TTY, redrawn in place: the rows drawn last time are erased
+ * (cursor up, clear to the end), a log line is written where they were, and the rows are drawn
+ * again below it. While held, nothing is drawn and log lines wait their turn.
+ */
+class LiveRows {
+  readonly rows: Row[];
+  private readonly labelWidth: number;
+  private drawn = 0;
+  private lastDraw = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private held = 0;
+  private readonly waiting: [NodeJS.WritableStream, string][] = [];
+
+  constructor(private readonly o: JobBoardOptions) {
+    this.rows = o.labels.map(() => ({ status: 'waiting', progress: undefined }));
+    this.labelWidth = Math.min(32, Math.max(...o.labels.map((l) => l.length)));
+  }
+
+  log(stream: NodeJS.WritableStream, text: string): void {
+    const line = text.endsWith('\n') ? text : text + '\n';
+    if (this.held > 0) {
+      this.waiting.push([stream, line]);
+      return;
+    }
+    this.erase();
+    stream.write(line);
+    this.draw();
+  }
+
+  drawSoon(): void {
+    if (this.timer || this.closed) return;
+    const wait = Math.max(0, REDRAW_MS - (Date.now() - this.lastDraw));
+    this.timer = setTimeout(() => this.draw(), wait);
+    this.timer.unref();
+  }
+
+  /** Clears the rows and holds further drawing; call the result to go on (only the first call counts). */
+  hold(): () => void {
+    this.held++;
+    this.erase();
+    let resumed = false;
+    return () => {
+      if (resumed) return;
+      resumed = true;
+      if (--this.held > 0) return;
+      for (const [stream, line] of this.waiting.splice(0)) stream.write(line);
+      this.draw();
+    };
+  }
+
+  /** Leaves the last state on screen. */
+  close(): void {
+    this.draw();
+    this.closed = true;
+  }
+
+  private rowText(r: Row, i: number): string {
+    const label = (this.o.labels[i] ?? '').slice(0, this.labelWidth).padEnd(this.labelWidth);
+    const p = r.progress;
+    const what = p ? `${p.label} ${bar(p.done, p.total)}` : r.status;
+    // A wrapped row would break the cursor arithmetic of the next redraw.
+    return `${tag(i)} ${label}  ${what}`.slice(0, Math.max(20, (this.o.stream.columns || 100) - 1));
+  }
+
+  private erase(): void {
+    if (this.drawn > 0) this.o.stream.write(`\x1b[${this.drawn}A\r\x1b[0J`);
+    this.drawn = 0;
+  }
+
+  private draw(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.closed || this.held > 0) return;
+    this.erase();
+    this.o.stream.write(this.rows.map((r, i) => this.rowText(r, i) + '\n').join(''));
+    this.drawn = this.rows.length;
+    this.lastDraw = Date.now();
+  }
 }
 
 export interface FleetRow {

@@ -4,7 +4,7 @@ import { ExitCode, exitCodeFor, worstExitCode } from '../exit-codes.js';
 import { describeError } from '../errors-text.js';
 import { portSettingsFrom, sessionOptionsFrom, type PortArgs } from '../options.js';
 import { confirmOnTty } from '../prompt.js';
-import { createJobBoard, fleetTable } from '../job-board.js';
+import { createJobBoard, fleetTable, type JobBoard } from '../job-board.js';
 import { createReporter } from '../reporter.js';
 import { loadSignerFrom, resolveKeyPaths } from '../signing-config.js';
 import { readWorkOrders, type WorkOrder } from '../work-order.js';
@@ -33,24 +33,10 @@ export interface DecommissionArgs extends PortArgs {
 export async function runDecommissionCommand(args: DecommissionArgs): Promise<number> {
   try {
     const ports = args.port;
-    if (!args.yes && !args['dry-run'] && !process.stdin.isTTY) {
-      throw new PosdecomError(
-        ErrorCode.UsageInvalid,
-        'no terminal to ask for confirmation on: pass --yes to go ahead',
-      );
-    }
-    const orderFiles = args['work-order'];
-    if (ports.length > 1 && args.record) {
-      throw new PosdecomError(ErrorCode.UsageInvalid, '--record takes one terminal at a time');
-    }
-    // Two jobs on one port would take the terminal from each other mid-step.
-    const twice = ports.find((p, i) => ports.indexOf(p) !== i);
-    if (twice !== undefined) {
-      throw new PosdecomError(ErrorCode.UsageInvalid, `--port ${twice} is given twice: one job per terminal`);
-    }
+    checkPorts(args);
     const ordersPerJob = assignWorkOrders(
       ports,
-      orderFiles.map((f) => readWorkOrders(f)),
+      args['work-order'].map((f) => readWorkOrders(f)),
     );
     const paths = resolveKeyPaths(
       {
@@ -68,18 +54,9 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
       ports.length > 1
         ? createJobBoard({ stream: human, tty: Boolean(human.isTTY), labels: ports })
         : undefined;
-    let confirmQueue: Promise<unknown> = Promise.resolve();
+    const confirm = oneQuestionAtATime(board);
     const jobs = ports.map((port, i) => {
-      const dir =
-        ports.length === 1
-          ? args.out
-          : join(
-              args.out,
-              `${i + 1}-${port
-                .replace(/[^A-Za-z0-9]+/g, '-')
-                .replace(/^-|-$/g, '')
-                .slice(0, 40)}`,
-            );
+      const dir = ports.length === 1 ? args.out : join(args.out, jobDirName(i, port));
       const reporter = board
         ? board.reporter(i)
         : createReporter({ stream: human, tty: Boolean(human.isTTY) });
@@ -98,20 +75,7 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
         session: sessionOptionsFrom(args),
         reconnectWaitMs: Math.max(0, args['reconnect-wait']) * 1000,
         reporter,
-        confirm: (plan) => {
-          // One question at a time, even with several terminals.
-          const asked = confirmQueue.then(async () => {
-            // The live rows would overwrite the question; the other jobs' lines wait for the answer.
-            const resume = board?.suspend();
-            try {
-              return await confirmOnTty(plan, `Decommission terminal on ${port}?`);
-            } finally {
-              resume?.();
-            }
-          });
-          confirmQueue = asked.catch(() => undefined);
-          return asked;
-        },
+        confirm: (plan) => confirm(plan, port),
       }).catch((err: unknown): JobResult => {
         reporter.error(describeError(err));
         const code = exitCodeFor(err);
@@ -124,24 +88,74 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
     });
     const results = await Promise.all(jobs);
     board?.close();
-    const exitCode = worstExitCode(results.map((r) => r.exitCode));
-    if (args.json) {
-      const out =
-        results.length === 1 ? results[0]!.summary : { exitCode, jobs: results.map((r) => r.summary) };
-      process.stdout.write(JSON.stringify(out) + '\n');
-    } else {
-      for (const r of results) human.write(summaryTable(r.summary));
-      // Several terminals: one line each at the end, so the worst outcome cannot scroll away.
-      if (results.length > 1) {
-        const rows = results.map((r) => r.summary);
-        human.write(fleetTable(rows, exitCode));
-      }
-    }
-    return exitCode;
+    return printResults(args.json, human, results);
   } catch (err) {
     process.stderr.write(`posdecom: ${describeError(err)}\n`);
     return exitCodeFor(err);
   }
+}
+
+/** The checks on --port (and what goes with it) that need no file and no terminal. */
+function checkPorts(args: DecommissionArgs): void {
+  const ports = args.port;
+  if (!args.yes && !args['dry-run'] && !process.stdin.isTTY) {
+    throw new PosdecomError(
+      ErrorCode.UsageInvalid,
+      'no terminal to ask for confirmation on: pass --yes to go ahead',
+    );
+  }
+  if (ports.length > 1 && args.record) {
+    throw new PosdecomError(ErrorCode.UsageInvalid, '--record takes one terminal at a time');
+  }
+  // Two jobs on one port would take the terminal from each other mid-step.
+  const twice = ports.find((p, i) => ports.indexOf(p) !== i);
+  if (twice !== undefined) {
+    throw new PosdecomError(ErrorCode.UsageInvalid, `--port ${twice} is given twice: one job per terminal`);
+  }
+}
+
+/** With several terminals, each job's directory under --out: "2-dev-ttyUSB1". */
+function jobDirName(i: number, port: string): string {
+  return `${i + 1}-${port
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40)}`;
+}
+
+/** One question at a time, even with several terminals. */
+function oneQuestionAtATime(board: JobBoard | undefined): (plan: string, port: string) => Promise<boolean> {
+  let confirmQueue: Promise<unknown> = Promise.resolve();
+  return (plan, port) => {
+    const asked = confirmQueue.then(async () => {
+      // The live rows would overwrite the question; the other jobs' lines wait for the answer.
+      const resume = board?.suspend();
+      try {
+        return await confirmOnTty(plan, `Decommission terminal on ${port}?`);
+      } finally {
+        resume?.();
+      }
+    });
+    confirmQueue = asked.catch(() => undefined);
+    return asked;
+  };
+}
+
+/** The jobs' summaries (JSON, or a table each) and the worst exit code, which the command returns. */
+function printResults(json: boolean, human: NodeJS.WriteStream, results: JobResult[]): number {
+  const exitCode = worstExitCode(results.map((r) => r.exitCode));
+  if (json) {
+    const out =
+      results.length === 1 ? results[0]!.summary : { exitCode, jobs: results.map((r) => r.summary) };
+    process.stdout.write(JSON.stringify(out) + '\n');
+  } else {
+    for (const r of results) human.write(summaryTable(r.summary));
+    // Several terminals: one line each at the end, so the worst outcome cannot scroll away.
+    if (results.length > 1) {
+      const rows = results.map((r) => r.summary);
+      human.write(fleetTable(rows, exitCode));
+    }
+  }
+  return exitCode;
 }
 
 function assignWorkOrders(ports: string[], files: WorkOrder[][]): WorkOrder[][] {

@@ -3,10 +3,11 @@ import { encodePayload, type PayloadEncoding } from '../../protocol/line/payload
 
 /**
  * Re-compressing masked bytes must not change the DATA field's length on the wire: the agent
- * sizes its next READ from the compression ratio it observes (protocol/line/bulk-read.ts), so a
- * shorter masked reply would make a replayed agent ask for different ranges than the recording
- * holds. We deflate the masked bytes and put empty deflate blocks (RFC 1951 s.3.2.3-3.2.6),
- * which inflate to nothing, in front until the length is exact:
+ * sizes its next READ from the compression ratio it observes
+ * (protocol/line/bulk-read/read-length.ts), so a shorter masked reply would make a replayed agent
+ * ask for different ranges than the recording holds. We deflate the masked bytes and put empty
+ * deflate blocks (RFC 1951 s.3.2.3-3.2.6), which inflate to nothing, in front until the length
+ * is exact:
  *
  *   pad group* | deflate(masked)      pad group = m empty fixed blocks | one empty stored block
  *

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { bulkRead } from './bulk-read.js';
+import { bulkRead } from './bulk-read/bulk-read.js';
 import type {
   DriverCapabilities,
   DriverEvents,

@@ -18,7 +18,42 @@ const STORES = [
 const DIGEST = (n: number) => n.toString(16).padStart(2, '0').repeat(32);
 
 export function sampleCertificateInput(technician: Technician): CertificateInput {
-  let t = Date.parse('2025-03-14T09:00:00.000Z');
+  const { steps, end } = sampleSteps(Date.parse('2025-03-14T09:00:00.000Z'));
+  return {
+    tool: { name: 'posdecom', version: '0.1.0' },
+    technician,
+    device: {
+      vendor: 'Simulated',
+      model: 'SIM-1',
+      serial: 'SIM0001',
+      firmware: '1.0.0',
+      assetTag: 'ASSET-0001',
+      location: 'Store 12, till 3',
+      tidBefore: 'T1234567',
+      midBefore: 'M99887766',
+      tidAfter: null,
+      midAfter: null,
+      channels: CHANNELS,
+      stores: STORES,
+    },
+    workOrder: {
+      id: 'WO-2025-0314',
+      reason: 'end of lease',
+      owner: 'Example Retail Ltd',
+      authorizationRef: 'AUTH-LETTER-77',
+      destination: 'return to provider',
+    },
+    steps,
+    backup: { made: true, location: 'backup/', manifestSha256: DIGEST(0xab) },
+    boundFiles: { journalSha256: DIGEST(0x01), auditLogSha256: DIGEST(0x02), transcriptSha256: DIGEST(0x03) },
+    certificateId: '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b',
+    issuedAt: new Date(end),
+  };
+}
+
+/** Every step of a clean job, in order and each with its evidence, timed one after another from `start`. */
+function sampleSteps(start: number): { steps: StepRecord[]; end: number } {
+  let t = start;
   const steps: StepRecord[] = [];
   const add = (step: StepRecord['step'], evidence: Record<string, unknown>, target?: string, ms = 400) => {
     const startedAt = new Date(t).toISOString();
@@ -73,34 +108,5 @@ export function sampleCertificateInput(technician: Technician): CertificateInput
   });
   add('unbind', { tidAfter: null, midAfter: null, hostConfig: 'cleared' });
   add('finalize', { state: 'decommissioned', safeToPowerOff: true });
-  return {
-    tool: { name: 'posdecom', version: '0.1.0' },
-    technician,
-    device: {
-      vendor: 'Simulated',
-      model: 'SIM-1',
-      serial: 'SIM0001',
-      firmware: '1.0.0',
-      assetTag: 'ASSET-0001',
-      location: 'Store 12, till 3',
-      tidBefore: 'T1234567',
-      midBefore: 'M99887766',
-      tidAfter: null,
-      midAfter: null,
-      channels: CHANNELS,
-      stores: STORES,
-    },
-    workOrder: {
-      id: 'WO-2025-0314',
-      reason: 'end of lease',
-      owner: 'Example Retail Ltd',
-      authorizationRef: 'AUTH-LETTER-77',
-      destination: 'return to provider',
-    },
-    steps,
-    backup: { made: true, location: 'backup/', manifestSha256: DIGEST(0xab) },
-    boundFiles: { journalSha256: DIGEST(0x01), auditLogSha256: DIGEST(0x02), transcriptSha256: DIGEST(0x03) },
-    certificateId: '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b',
-    issuedAt: new Date(t),
-  };
+  return { steps, end: t };
 }

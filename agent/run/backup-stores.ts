@@ -1,0 +1,92 @@
+import { join } from 'node:path';
+import type { StoreInfo } from '../../protocol/domain.js';
+import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
+import { backupStore } from '../../wipe/backup/store-backup.js';
+import type { BackupSet } from '../../wipe/backup/backup-set.js';
+import type { loadRecipient } from '../../wipe/cms/encrypt.js';
+import type { Journal } from '../journal.js';
+import type { Reporter } from '../reporter.js';
+import type { Transcript } from '../transcript/transcript.js';
+import type { Connection } from '../workflow/connection.js';
+
+/** One store's line in `posdecom backup`'s result. */
+export interface StoreResult {
+  store: string;
+  status: string;
+  error?: string;
+}
+
+/** The stores `--stores` names (all of them without it); a name the terminal lacks is refused. */
+export function chooseStores(all: StoreInfo[], names: string[] | undefined): string[] {
+  const wanted = names ?? all.map((s) => s.name);
+  const unknown = wanted.filter((w) => !all.some((s) => s.name === w));
+  if (unknown.length > 0) {
+    throw new PosdecomError(
+      ErrorCode.UsageInvalid,
+      `--stores: the terminal has no store ${unknown.join(', ')} (it has ${all.map((s) => s.name).join(', ')})`,
+    );
+  }
+  return wanted;
+}
+
+export interface BackupStoresContext {
+  dir: string;
+  set: BackupSet;
+  recipient: Awaited<ReturnType<typeof loadRecipient>>;
+  conn: Connection;
+  journal: Journal;
+  transcript: Transcript | undefined;
+  reporter: Reporter;
+}
+
+/**
+ * Backs up the wanted stores in the terminal's order, each journaled as intent and result so a
+ * resumed backup skips what is already backed up and verified. A failed store does not stop
+ * the others.
+ */
+export async function backupStores(
+  all: StoreInfo[],
+  wanted: string[],
+  c: BackupStoresContext,
+): Promise<StoreResult[]> {
+  const r = c.reporter;
+  const results: StoreResult[] = [];
+  for (const [index, info] of all.entries()) {
+    if (!wanted.includes(info.name)) continue;
+    if (c.set.verified(info.name, info.sha256)) {
+      r.info(`${info.name}: already backed up and verified`);
+      results.push({ store: info.name, status: 'ok' });
+      continue;
+    }
+    c.transcript?.setStep(`backup:${info.name}`);
+    c.journal.append('intent', { step: 'backup', target: info.name });
+    r.step(`backup: ${info.name} (${info.size} bytes)`);
+    const result = await backupStore(info, {
+      backupDir: c.set.dir,
+      workDir: join(c.dir, 'work'),
+      index: index + 1,
+      recipient: c.recipient,
+      read: (store, from, size, sink) => c.conn.readStore(store, from, size, sink),
+      onProgress: (done, total) => r.progress(`backup ${info.name}`, done, total),
+    });
+    r.endProgress();
+    await c.set.record(result);
+    c.journal.append('result', {
+      step: 'backup',
+      target: info.name,
+      data: {
+        outcome: result.status,
+        receivedSha256: result.receivedSha256,
+        terminalSha256: result.terminalSha256,
+      },
+    });
+    if (result.status === 'ok') r.info(`${info.name}: ${result.size} bytes, digest matches the terminal's`);
+    else r.warn(`${info.name}: FAILED: ${result.error ?? ''}`);
+    results.push({
+      store: info.name,
+      status: result.status,
+      ...(result.error ? { error: result.error } : {}),
+    });
+  }
+  return results;
+}

@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import type { TerminalDriver } from '../../protocol/driver.js';
+import type { Identity } from '../../protocol/domain.js';
+import { Journal } from '../journal.js';
+import { authorityCode, type WorkOrder } from '../work-order.js';
+import type { JobRun } from './job-run.js';
+import { checkIdentity } from './preflight.js';
+
+/** The terminal the job works on: who it is, the work order that names it, and its driver. */
+export interface ConnectedTerminal {
+  driver: TerminalDriver;
+  identity: Identity;
+  workOrder: WorkOrder;
+  /** When authorization began: the job's first journal entries are dated from it. */
+  authStarted: Date;
+}
+
+/**
+ * Connects, identifies the terminal against the work orders (and a resumed job's journal), and
+ * authorizes unless this is a dry run. From here on a reconnect must find the same terminal.
+ */
+export async function connectAndAuthorize(run: JobRun): Promise<ConnectedTerminal> {
+  const { options: o, conn, transcript } = run;
+  const r = o.reporter;
+  r.step(`connecting to ${o.port}`);
+  const driver = await conn.open();
+  transcript?.setStep('identify');
+  const identity = await driver.identify();
+  transcript?.noteIdentity({ ...identity });
+  const previous = o.resume ? Journal.read(join(o.dir, 'journal.jsonl')) : [];
+  const workOrder = checkIdentity(identity, o.workOrders, previous, o.resume);
+  run.workOrder = workOrder;
+  r.info(
+    `terminal ${identity.vendor} ${identity.model}, serial ${identity.serial}, firmware ${identity.firmware}`,
+  );
+  run.audit.log.info({ identity, workOrder: workOrder.id }, 'identified');
+  const code = authorityCode(workOrder);
+  const authStarted = new Date();
+  if (!o.dryRun) {
+    transcript?.setStep('authorize');
+    await driver.authorize(identity.serial, code);
+    r.info(`authorized (authority ${workOrder.authority.reference})`);
+  }
+  conn.pin(identity, o.dryRun ? undefined : code);
+  return { driver, identity, workOrder, authStarted };
+}

@@ -1,0 +1,67 @@
+import type { Identity } from '../../protocol/domain.js';
+import type { PortSettings } from '../../protocol/transport/port-spec.js';
+import type { SessionOptions } from '../../protocol/line/session/session.js';
+import type { loadRecipient } from '../../wipe/cms/encrypt.js';
+import type { Signer } from '../../wipe/certificate/sign.js';
+import type { Journal } from '../journal.js';
+import type { AuditLog } from '../log.js';
+import type { Reporter } from '../reporter.js';
+import type { Transcript } from '../transcript/transcript.js';
+import type { WorkOrder } from '../work-order.js';
+import type { certify } from './certify.js';
+import type { Connection } from './connection.js';
+import type { Inventory } from './context.js';
+import type { JobFacts } from './machine.js';
+import type { JobSummary } from './summary.js';
+
+export interface DecommissionOptions {
+  port: string;
+  settings: PortSettings;
+  dir: string;
+  workOrders: WorkOrder[];
+  resume: boolean;
+  dryRun: boolean;
+  yes: boolean;
+  allowUnsettled: boolean;
+  recipientPath: string;
+  signer: Signer;
+  record?: string;
+  session?: Partial<SessionOptions>;
+  reconnectWaitMs: number;
+  reporter: Reporter;
+  /** Asks the technician to go ahead; false stops before anything changes. */
+  confirm: (plan: string) => Promise<boolean>;
+}
+
+export interface JobResult {
+  exitCode: number;
+  summary: JobSummary;
+}
+
+/**
+ * One run of a decommission job (runner.ts): what it opened before touching the terminal, and
+ * what it has learnt since. Each phase fills in its part; the summary reads whatever the run got
+ * to, so a job that stops early still reports what it saw.
+ */
+export interface JobRun {
+  readonly options: DecommissionOptions;
+  /** Date.now() when the run began, for the summary's duration. */
+  readonly started: number;
+  readonly recipient: Awaited<ReturnType<typeof loadRecipient>>;
+  readonly audit: AuditLog;
+  readonly transcript: Transcript | undefined;
+  readonly conn: Connection;
+  journal?: Journal;
+  workOrder?: WorkOrder;
+  inventory?: Inventory;
+  facts?: JobFacts;
+  /** The terminal as it identified itself after the destructive steps, for the certificate. */
+  identityAfter?: Identity;
+  certified?: Awaited<ReturnType<typeof certify>>;
+}
+
+/** How a run ends: its exit code and, when it stopped short, why. */
+export interface JobEnding {
+  exitCode: number;
+  stopReason?: string;
+}

@@ -1,0 +1,148 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { BackupSet } from '../../wipe/backup/backup-set.js';
+import { loadRecipient } from '../../wipe/cms/encrypt.js';
+import { Journal } from '../journal.js';
+import { openAuditLog, silentLog, type AuditLog } from '../log.js';
+import { Transcript } from '../transcript/transcript.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { Connection } from './connection.js';
+import type { ConnectedTerminal } from './connect-terminal.js';
+import type { JobContext } from './context.js';
+import { factsFromJournal } from './facts.js';
+import { prepareJobDir } from './job-dir.js';
+import { journalPreflight, startJob } from './job-journal.js';
+import type { DecommissionOptions, JobRun } from './job-run.js';
+import { reverify } from './preflight.js';
+
+/**
+ * Opens what a job needs before the terminal is touched: its directory, the backup recipient,
+ * the audit log, the transcript, and the connection whose tamper and link-lost reports go to the
+ * journal once there is one.
+ */
+export async function openJob(o: DecommissionOptions): Promise<JobRun> {
+  const started = Date.now();
+  const r = o.reporter;
+  prepareJobDir(o.dir, o.resume, o.dryRun);
+  // Everything that can be checked without the terminal is checked before it is touched.
+  const recipient = await loadRecipient(o.recipientPath);
+  const audit: AuditLog = o.dryRun ? { log: silentLog(), close: () => undefined } : openAuditLog(o.dir);
+  const log = audit.log;
+  const transcript = o.record
+    ? new Transcript(o.record, {
+        command: 'decommission',
+        port: o.port,
+        settings: o.settings,
+        ...(o.session ? { session: o.session } : {}),
+        options: {
+          resume: o.resume,
+          dryRun: o.dryRun,
+          allowUnsettled: o.allowUnsettled,
+          reconnectWaitMs: o.reconnectWaitMs,
+        },
+        workOrders: o.workOrders,
+      })
+    : undefined;
+  const conn = new Connection({
+    port: o.port,
+    settings: o.settings,
+    ...(o.session ? { session: o.session } : {}),
+    reconnectWaitMs: o.reconnectWaitMs,
+    reporter: r,
+    ...(transcript ? { transcript } : {}),
+    onTamper: (detail) => {
+      r.warn(`the terminal reports tampering: ${detail || 'no detail'}`);
+      log.warn({ detail }, 'tamper event');
+      run.journal?.append('note', { data: { event: 'tamper', detail } });
+    },
+    onLinkLost: (what, err) => {
+      log.warn({ during: what, error: err.message }, 'link lost');
+      run.journal?.append('note', { data: { event: 'link-lost', during: what, error: err.message } });
+    },
+  });
+  const run: JobRun = { options: o, started, recipient, audit, transcript, conn };
+  return run;
+}
+
+/**
+ * The job's journal: a new job's first entries, or a resumed job's, whose facts are rebuilt
+ * from it and checked again against the terminal.
+ */
+export async function openJournal(
+  run: JobRun,
+  t: ConnectedTerminal,
+): Promise<{ journal: Journal; jobId: string }> {
+  const o = run.options;
+  if (!o.resume) {
+    const started = startJob(o.dir, {
+      workOrder: t.workOrder,
+      identity: t.identity,
+      port: o.port,
+      allowUnsettled: o.allowUnsettled,
+      protocol: t.driver.protocol,
+      at: t.authStarted,
+    });
+    run.journal = started.journal;
+    return started;
+  }
+  const journal = Journal.open(o.dir);
+  run.journal = journal;
+  const rebuilt = factsFromJournal(journal.entries, t.driver.capabilities.zeroize);
+  const jobId = String(journal.entries.find((e) => e.type === 'job')?.data?.jobId ?? '');
+  journal.append('resume', { data: { identity: t.identity } });
+  // A crash right after the job entry leaves these unrecorded; this run has just done both.
+  const entries = journal.entries;
+  journalPreflight(
+    journal,
+    t.identity,
+    t.workOrder,
+    t.authStarted,
+    (step) => !entries.some((e) => e.type === 'result' && e.step === step),
+  );
+  if (rebuilt) {
+    run.inventory = rebuilt.inventory;
+    run.facts = rebuilt.facts;
+    run.transcript?.setStep('reverify');
+    await reverify(run.conn, rebuilt.facts, rebuilt.inventory, o.reporter, journal);
+  }
+  return { journal, jobId };
+}
+
+/** The backup set (resumed with the job) and the context every step runs with. */
+export async function openSteps(
+  run: JobRun,
+  t: ConnectedTerminal,
+  journal: Journal,
+  jobId: string,
+): Promise<{ ctx: JobContext; backupSet: BackupSet }> {
+  const { options: o, conn } = run;
+  const backupSet = await BackupSet.open(
+    join(o.dir, 'backup'),
+    t.identity,
+    run.recipient,
+    { name: TOOL_NAME, version: TOOL_VERSION },
+    o.resume,
+  );
+  const ctx: JobContext = {
+    jobId,
+    dir: o.dir,
+    backupDir: backupSet.dir,
+    workDir: join(o.dir, 'work'),
+    workOrder: t.workOrder,
+    allowUnsettled:
+      o.allowUnsettled || journal.entries.some((e) => e.type === 'job' && e.data?.allowUnsettled === true),
+    recipient: run.recipient,
+    signer: o.signer,
+    journal,
+    log: run.audit.log,
+    reporter: o.reporter,
+    driver: () => conn.driver(),
+    withLink: (what, op) => conn.withLink(what, op),
+    readStore: (store, from, size, sink) => conn.readStore(store, from, size, sink),
+    inventory: () => run.inventory!,
+    opId: (step, target) =>
+      `${jobId.slice(0, 8)}:${step}${target ? `:${target.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 32)}` : ''}`,
+  };
+  mkdirSync(ctx.workDir, { recursive: true, mode: 0o700 });
+  return { ctx, backupSet };
+}
