@@ -67,117 +67,165 @@ export class SequenceEngine {
   }
 
   private execute(req: SequenceRequest): Promise<SequenceOutcome> {
-    const t = resolveTimers(this.options.timers, req.timers);
-    const name = apduName(req.command[0] ?? 0, req.command[1] ?? 0);
-    const sentCommand = { cls: req.command[0] ?? 0, instr: req.command[1] ?? 0 };
-    const evidence = new EvidenceCollector(t.maxEvidenceBytes, this.options.onProgress);
     return new Promise<SequenceOutcome>((resolve, reject) => {
-      const timers = new Map<TimerName | 'deadline', NodeJS.Timeout>();
-      let last: Message | undefined;
-      let ack: Message | undefined;
-      let lastSend: Promise<void> = Promise.resolve();
-      let transition: Transition = start(req.ackOnly === true, t);
-      let settled = false;
-
-      const cleanup = () => {
-        settled = true;
-        for (const timer of timers.values()) clearTimeout(timer);
-        this.handler = undefined;
-        this.closeHandler = undefined;
-      };
-      const failWith = (err: unknown) => {
-        if (settled) return;
-        cleanup();
-        reject(annotate(err, name));
-      };
-      const send = (bytes: Buffer) => {
-        lastSend = this.link.send(bytes);
-        lastSend.catch(failWith);
-      };
-      const feed = (e: Parameters<typeof step>[1]) => {
-        if (settled) return;
-        transition = step(transition.state, e, t);
-        for (const a of transition.actions) apply(a);
-      };
-      const apply = (a: Action) => {
-        switch (a.type) {
-          case 'reply':
-            return send(a.reply === 'ack' ? ACK : nack(a.reply.nack));
-          case 'resend':
-            return send(req.command);
-          case 'arm':
-            for (const n of ['t3', 't4', 'pause'] as const) clearTimeout(timers.get(n));
-            timers.set(
-              a.timer,
-              setTimeout(() => feed({ type: 'timer', timer: a.timer }), a.ms),
-            );
-            return;
-          case 'fail':
-            return failWith(new PosdecomError(a.code, `ZVT ${name}: ${a.message}`, { command: name }));
-          case 'finish': {
-            const outcome = finish(a.finish);
-            cleanup();
-            // The final 80 00 00 must have reached the terminal (ACKed on serial) before we report:
-            // Delete File takes effect only then.
-            lastSend.then(
-              () => resolve(outcome),
-              (err: unknown) => reject(annotate(err, name)),
-            );
-            return;
-          }
-        }
-      };
-      const finish = (f: Finish): SequenceOutcome => {
-        const ev = evidence.result;
-        const m = last;
-        if (f === 'accepted' && ack) return { kind: 'accepted', ack, evidence: ev };
-        if (f === 'refused' && m) {
-          return { kind: 'refused', code: m.instr, resultText: resultText(m.instr), evidence: ev };
-        }
-        if (f === 'aborted' && m) {
-          const code = resultCodeOf(m) ?? 0xff;
-          return { kind: 'aborted', resultCode: code, resultText: resultText(code), abort: m, evidence: ev };
-        }
-        if (!m) throw new Error('sequence finished without a message');
-        return { kind: 'completed', completion: m, ack, evidence: ev };
-      };
-
-      this.handler = (bytes) => {
-        if (settled) return;
-        const decoded = decodeMessage(bytes, { sentCommand });
-        if (!decoded.ok) {
-          return failWith(new PosdecomError(ErrorCode.SessionMalformed, `ZVT ${name}: ${decoded.reason}`));
-        }
-        const m = decoded.message;
-        const kind = classify(m);
-        try {
-          if (kind.kind === 'ack') ack = m;
-          if (kind.kind === 'nack' && kind.code === 0x9c) evidence.pleaseWait();
-          const isStatus = m.cls === 0x04 && m.instr === 0x0f;
-          const consumed = isStatus && req.onStatusInformation?.(m) === 'consumed';
-          if (kind.kind !== 'ack' && kind.kind !== 'nack') evidence.add(m, consumed);
-          const reply = kind.kind === 'other' && req.answer ? req.answer(m) : 'ack';
-          last = m;
-          feed({ type: 'apdu', apdu: kind, reply });
-        } catch (err) {
-          failWith(err);
-        }
-      };
-      this.closeHandler = (reason) =>
-        failWith(
-          new PosdecomError(
-            ErrorCode.TransportDisconnected,
-            `ZVT ${name}: link lost${reason ? `: ${reason.message}` : ''}`,
-          ),
-        );
-      timers.set(
-        'deadline',
-        setTimeout(() => feed({ type: 'deadline' }), t.maxSequenceMs),
-      );
-      for (const a of transition.actions) apply(a);
-      if (this.link.closed) return this.closeHandler(undefined);
-      send(req.command);
+      const run = new SequenceRun(this.link, this.options, req, {
+        resolve,
+        reject,
+        detach: () => {
+          this.handler = undefined;
+          this.closeHandler = undefined;
+        },
+      });
+      this.handler = (bytes) => run.onApdu(bytes);
+      this.closeHandler = (reason) => run.onClose(reason);
+      run.start();
     });
+  }
+}
+
+interface RunCallbacks {
+  resolve: (o: SequenceOutcome) => void;
+  reject: (err: unknown) => void;
+  /** Stop routing the link's APDUs and hang-ups to this run. */
+  detach: () => void;
+}
+
+/** One command's sequence: its timers, the last terminal APDU, and the transition table's state. */
+class SequenceRun {
+  private readonly t: SequenceTimers;
+  private readonly name: string;
+  private readonly sentCommand: { cls: number; instr: number };
+  private readonly evidence: EvidenceCollector;
+  private readonly timers = new Map<TimerName | 'deadline', NodeJS.Timeout>();
+  private last: Message | undefined;
+  private ack: Message | undefined;
+  private lastSend: Promise<void> = Promise.resolve();
+  private transition: Transition;
+  private settled = false;
+
+  constructor(
+    private readonly link: ApduLink,
+    options: SequenceEngineOptions,
+    private readonly req: SequenceRequest,
+    private readonly cb: RunCallbacks,
+  ) {
+    this.t = resolveTimers(options.timers, req.timers);
+    this.name = apduName(req.command[0] ?? 0, req.command[1] ?? 0);
+    this.sentCommand = { cls: req.command[0] ?? 0, instr: req.command[1] ?? 0 };
+    this.evidence = new EvidenceCollector(this.t.maxEvidenceBytes, options.onProgress);
+    this.transition = start(req.ackOnly === true, this.t);
+  }
+
+  start(): void {
+    this.timers.set(
+      'deadline',
+      setTimeout(() => this.feed({ type: 'deadline' }), this.t.maxSequenceMs),
+    );
+    for (const a of this.transition.actions) this.apply(a);
+    if (this.link.closed) return this.onClose(undefined);
+    this.send(this.req.command);
+  }
+
+  onApdu(bytes: Buffer): void {
+    if (this.settled) return;
+    const decoded = decodeMessage(bytes, { sentCommand: this.sentCommand });
+    if (!decoded.ok) {
+      return this.failWith(
+        new PosdecomError(ErrorCode.SessionMalformed, `ZVT ${this.name}: ${decoded.reason}`),
+      );
+    }
+    const m = decoded.message;
+    const kind = classify(m);
+    try {
+      if (kind.kind === 'ack') this.ack = m;
+      if (kind.kind === 'nack' && kind.code === 0x9c) this.evidence.pleaseWait();
+      const isStatus = m.cls === 0x04 && m.instr === 0x0f;
+      const consumed = isStatus && this.req.onStatusInformation?.(m) === 'consumed';
+      if (kind.kind !== 'ack' && kind.kind !== 'nack') this.evidence.add(m, consumed);
+      const reply = kind.kind === 'other' && this.req.answer ? this.req.answer(m) : 'ack';
+      this.last = m;
+      this.feed({ type: 'apdu', apdu: kind, reply });
+    } catch (err) {
+      this.failWith(err);
+    }
+  }
+
+  onClose(reason: Error | undefined): void {
+    this.failWith(
+      new PosdecomError(
+        ErrorCode.TransportDisconnected,
+        `ZVT ${this.name}: link lost${reason ? `: ${reason.message}` : ''}`,
+      ),
+    );
+  }
+
+  private cleanup(): void {
+    this.settled = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.cb.detach();
+  }
+
+  private failWith(err: unknown): void {
+    if (this.settled) return;
+    this.cleanup();
+    this.cb.reject(annotate(err, this.name));
+  }
+
+  private send(bytes: Buffer): void {
+    this.lastSend = this.link.send(bytes);
+    this.lastSend.catch((err: unknown) => this.failWith(err));
+  }
+
+  private feed(e: Parameters<typeof step>[1]): void {
+    if (this.settled) return;
+    this.transition = step(this.transition.state, e, this.t);
+    for (const a of this.transition.actions) this.apply(a);
+  }
+
+  private apply(a: Action): void {
+    switch (a.type) {
+      case 'reply':
+        return this.send(a.reply === 'ack' ? ACK : nack(a.reply.nack));
+      case 'resend':
+        return this.send(this.req.command);
+      case 'arm':
+        for (const n of ['t3', 't4', 'pause'] as const) clearTimeout(this.timers.get(n));
+        this.timers.set(
+          a.timer,
+          setTimeout(() => this.feed({ type: 'timer', timer: a.timer }), a.ms),
+        );
+        return;
+      case 'fail':
+        return this.failWith(
+          new PosdecomError(a.code, `ZVT ${this.name}: ${a.message}`, { command: this.name }),
+        );
+      case 'finish': {
+        const outcome = this.finish(a.finish);
+        this.cleanup();
+        // The final 80 00 00 must have reached the terminal (ACKed on serial) before we report:
+        // Delete File takes effect only then.
+        this.lastSend.then(
+          () => this.cb.resolve(outcome),
+          (err: unknown) => this.cb.reject(annotate(err, this.name)),
+        );
+        return;
+      }
+    }
+  }
+
+  private finish(f: Finish): SequenceOutcome {
+    const ev = this.evidence.result;
+    const m = this.last;
+    if (f === 'accepted' && this.ack) return { kind: 'accepted', ack: this.ack, evidence: ev };
+    if (f === 'refused' && m) {
+      return { kind: 'refused', code: m.instr, resultText: resultText(m.instr), evidence: ev };
+    }
+    if (f === 'aborted' && m) {
+      const code = resultCodeOf(m) ?? 0xff;
+      return { kind: 'aborted', resultCode: code, resultText: resultText(code), abort: m, evidence: ev };
+    }
+    if (!m) throw new Error('sequence finished without a message');
+    return { kind: 'completed', completion: m, ack: this.ack, evidence: ev };
   }
 }
 
