@@ -17,6 +17,10 @@ export type StoreKind = (typeof STORE_KINDS)[number];
 export const ERASE_METHODS = ['crypto', 'overwrite3', 'overwrite1'] as const;
 export type EraseMethod = (typeof ERASE_METHODS)[number];
 
+/** What a store is kept on, as the terminal reports it (NIST SP 800-88 rev.1 Table A names the kinds). */
+export const STORE_MEDIA = ['flash', 'eeprom', 'sram'] as const;
+export type StoreMedia = (typeof STORE_MEDIA)[number];
+
 export interface Identity {
   vendor: string;
   model: string;
@@ -26,6 +30,8 @@ export interface Identity {
   mid: string | null;
   acquirer: string | null;
   state: 'active' | 'decommissioned';
+  /** The terminal says it is a simulation, not a device (absent: it does not say so). */
+  simulated?: true;
 }
 
 export interface Money {
@@ -59,6 +65,8 @@ export interface StoreInfo {
   sha256: string;
   cardData: boolean;
   erased: boolean;
+  /** The medium the store is kept on; absent when the terminal does not report it. */
+  media?: StoreMedia;
 }
 
 export type EraseState = 'running' | 'done' | 'failed';

@@ -35,7 +35,17 @@ export interface TranscriptJob {
   workOrders?: readonly WorkOrder[];
 }
 
-const IDENTITY_FIELDS = ['vendor', 'model', 'serial', 'firmware', 'tid', 'mid', 'acquirer', 'state'];
+const IDENTITY_FIELDS = [
+  'vendor',
+  'model',
+  'serial',
+  'firmware',
+  'tid',
+  'mid',
+  'acquirer',
+  'state',
+  'simulated',
+];
 
 export class Transcript {
   private fd: number;

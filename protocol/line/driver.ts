@@ -89,6 +89,7 @@ export class LineProtocolDriver implements TerminalDriver {
       mid: r.mid,
       acquirer: r.acquirer,
       state: r.state,
+      ...(r.simulated === true ? { simulated: true as const } : {}),
     };
   }
 
@@ -144,7 +145,7 @@ export class LineProtocolDriver implements TerminalDriver {
         throw new PosdecomError(ErrorCode.SessionHostile, `STORES lists ${s.name} twice`);
       names.add(s.name);
     }
-    return r.stores.map(({ name, kind, size, records, sha256, cardData, erased }) => ({
+    return r.stores.map(({ name, kind, size, records, sha256, cardData, erased, media }) => ({
       name,
       kind,
       size,
@@ -152,6 +153,7 @@ export class LineProtocolDriver implements TerminalDriver {
       sha256,
       cardData,
       erased,
+      ...(media === undefined ? {} : { media }),
     }));
   }
 

@@ -1,5 +1,5 @@
 import { ERROR_CODES, type MessageType } from './messages.js';
-import { CHANNELS, ERASE_METHODS, LINK_KINDS, STORE_KINDS } from '../domain.js';
+import { CHANNELS, ERASE_METHODS, LINK_KINDS, STORE_KINDS, STORE_MEDIA } from '../domain.js';
 import type { Status } from '../domain.js';
 import { arr, bool, int, literal, nullable, obj, record, str, type Check } from './shape.js';
 
@@ -35,15 +35,18 @@ const caps = obj({
   battery: bool,
 });
 
-const storeInfo = obj({
-  name: STORE_NAME,
-  kind: literal(...STORE_KINDS),
-  size: int(0, MAX_SIZE),
-  records: int(0, MAX_SIZE),
-  sha256: str(64, HEX64),
-  cardData: bool,
-  erased: bool,
-});
+const storeInfo = obj(
+  {
+    name: STORE_NAME,
+    kind: literal(...STORE_KINDS),
+    size: int(0, MAX_SIZE),
+    records: int(0, MAX_SIZE),
+    sha256: str(64, HEX64),
+    cardData: bool,
+    erased: bool,
+  },
+  { media: literal(...STORE_MEDIA) },
+);
 
 export const replyShapes: Record<MessageType, Check> = {
   HELLO: obj({
@@ -55,16 +58,19 @@ export const replyShapes: Record<MessageType, Check> = {
     z: literal('none', 'deflate'),
     caps,
   }),
-  IDENTIFY: obj({
-    vendor: str(64),
-    model: str(64),
-    serial: str(64, /^[A-Za-z0-9._-]{1,64}$/),
-    firmware: str(64),
-    tid: nullable(str(32)),
-    mid: nullable(str(32)),
-    acquirer: nullable(str(64)),
-    state: literal('active', 'decommissioned'),
-  }),
+  IDENTIFY: obj(
+    {
+      vendor: str(64),
+      model: str(64),
+      serial: str(64, /^[A-Za-z0-9._-]{1,64}$/),
+      firmware: str(64),
+      tid: nullable(str(32)),
+      mid: nullable(str(32)),
+      acquirer: nullable(str(64)),
+      state: literal('active', 'decommissioned'),
+    },
+    { simulated: literal(true) },
+  ),
   STATUS: obj({
     channels: record(channelName, literal('on', 'off'), 8),
     links: record(channelName, literal('up', 'down'), 8),

@@ -75,7 +75,10 @@ export class Device {
         epoch,
       };
       const content = new StoreContent(ctx, size);
-      this.stores.set(p.name, new Store(p.name, p.kind, size, p.cardData, content, saved?.stores[p.name]));
+      this.stores.set(
+        p.name,
+        new Store(p.name, p.kind, size, p.cardData, content, saved?.stores[p.name], p.media),
+      );
     }
     this.keys = new KeySlots(this.profile.keySlots, seed, saved?.keysZeroized ?? []);
     for (const c of this.profile.channels) this.channels.set(c, saved?.channels[c] ?? true);
@@ -125,6 +128,8 @@ export class Device {
       mid: this.bound ? this.birth.mid : null,
       acquirer: this.bound ? this.birth.acquirer : null,
       state: this.decommissioned ? 'decommissioned' : 'active',
+      // SPEC s.6.2: a simulated terminal says so, so no certificate mistakes it for a device.
+      simulated: true,
     };
   }
 

@@ -1,4 +1,4 @@
-import type { Channel, EraseMethod, LinkKind, StoreKind } from '../../domain.js';
+import type { Channel, EraseMethod, LinkKind, StoreKind, StoreMedia } from '../../domain.js';
 
 /**
  * The three hardware profiles the simulator can be. Vendor and model names are invented;
@@ -15,6 +15,8 @@ export interface StoreProfile {
   /** Default size in bytes, before storeScale / storeSizes. */
   size: number;
   cardData: boolean;
+  /** Reported in STORES; a store without one leaves the field out, as an older terminal would. */
+  media?: StoreMedia;
 }
 
 export type KeyAlgorithm = 'tdes' | 'aes128';
@@ -55,12 +57,12 @@ const PROFILES: Record<ModelName, ModelProfile> = {
     battery: false,
     erase: ['crypto', 'overwrite3', 'overwrite1'],
     stores: [
-      { name: 'journal', kind: 'journal', size: 256 * KiB, cardData: false },
-      { name: 'batch', kind: 'batch', size: 24 * KiB, cardData: true },
-      { name: 'saf', kind: 'saf', size: 20_000, cardData: true },
-      { name: 'settlements', kind: 'settlements', size: 32 * KiB, cardData: false },
-      { name: 'logs', kind: 'logs', size: 128 * KiB, cardData: false },
-      { name: 'config', kind: 'config', size: 6_000, cardData: false },
+      { name: 'journal', kind: 'journal', size: 256 * KiB, cardData: false, media: 'flash' },
+      { name: 'batch', kind: 'batch', size: 24 * KiB, cardData: true, media: 'sram' },
+      { name: 'saf', kind: 'saf', size: 20_000, cardData: true, media: 'flash' },
+      { name: 'settlements', kind: 'settlements', size: 32 * KiB, cardData: false, media: 'flash' },
+      { name: 'logs', kind: 'logs', size: 128 * KiB, cardData: false, media: 'flash' },
+      { name: 'config', kind: 'config', size: 6_000, cardData: false, media: 'eeprom' },
     ],
     keySlots: [
       { type: 'TMK', algorithm: 'tdes', loaded: true },
@@ -81,11 +83,11 @@ const PROFILES: Record<ModelName, ModelProfile> = {
     battery: true,
     erase: ['crypto', 'overwrite3', 'overwrite1'],
     stores: [
-      { name: 'journal', kind: 'journal', size: 128 * KiB, cardData: false },
-      { name: 'batch', kind: 'batch', size: 16 * KiB, cardData: true },
-      { name: 'saf', kind: 'saf', size: 24 * KiB + 300, cardData: true },
-      { name: 'logs', kind: 'logs', size: 64 * KiB, cardData: false },
-      { name: 'config', kind: 'config', size: 5_000, cardData: false },
+      { name: 'journal', kind: 'journal', size: 128 * KiB, cardData: false, media: 'flash' },
+      { name: 'batch', kind: 'batch', size: 16 * KiB, cardData: true, media: 'sram' },
+      { name: 'saf', kind: 'saf', size: 24 * KiB + 300, cardData: true, media: 'flash' },
+      { name: 'logs', kind: 'logs', size: 64 * KiB, cardData: false, media: 'flash' },
+      { name: 'config', kind: 'config', size: 5_000, cardData: false, media: 'eeprom' },
     ],
     keySlots: [
       { type: 'TMK', algorithm: 'tdes', loaded: true },
@@ -106,10 +108,11 @@ const PROFILES: Record<ModelName, ModelProfile> = {
     // Older flash controller without per-store encryption: no crypto erase.
     erase: ['overwrite3', 'overwrite1'],
     stores: [
-      { name: 'journal', kind: 'journal', size: 192 * KiB, cardData: false },
-      { name: 'saf', kind: 'saf', size: 40 * KiB, cardData: true },
-      { name: 'settlements', kind: 'settlements', size: 16 * KiB, cardData: false },
-      { name: 'logs', kind: 'logs', size: 96 * KiB, cardData: false },
+      { name: 'journal', kind: 'journal', size: 192 * KiB, cardData: false, media: 'flash' },
+      { name: 'saf', kind: 'saf', size: 40 * KiB, cardData: true, media: 'flash' },
+      { name: 'settlements', kind: 'settlements', size: 16 * KiB, cardData: false, media: 'flash' },
+      { name: 'logs', kind: 'logs', size: 96 * KiB, cardData: false, media: 'flash' },
+      // No media reported for config: an agent must cope with a store that does not say.
       { name: 'config', kind: 'config', size: 7_000, cardData: false },
     ],
     keySlots: [

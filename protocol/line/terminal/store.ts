@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ORIGINAL, StoreContent, type Fill, type Layout } from '../../simulator/content/layout.js';
 import type { Steps } from '../../simulator/steps.js';
-import type { EraseMethod, StoreInfo, StoreKind } from '../../domain.js';
+import type { EraseMethod, StoreInfo, StoreKind, StoreMedia } from '../../domain.js';
 
 /** What the state file keeps of a store: never its bytes, only how to regenerate them. */
 export interface StorePersisted {
@@ -34,6 +34,7 @@ export class Store {
     readonly cardData: boolean,
     content: StoreContent,
     persisted: StorePersisted | undefined,
+    readonly media?: StoreMedia,
   ) {
     this.content = content;
     this.state = persisted ?? { layout: ORIGINAL, erased: false, method: null, eraseCount: 0, lied: false };
@@ -62,6 +63,7 @@ export class Store {
       sha256,
       cardData: this.cardData,
       erased: this.state.erased,
+      ...(this.media ? { media: this.media } : {}),
     };
   }
 
