@@ -13,6 +13,8 @@ export const ExitCode = {
   EraseFailed: 8,
   Interrupted: 9,
   VerifyFailed: 10,
+  /** decommission: nothing failed, but a step is UNKNOWN or ATTESTED (certificate INCOMPLETE). */
+  Incomplete: 11,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -39,6 +41,7 @@ export function exitCodeFor(error: unknown): ExitCode {
 /** Several jobs at once: the exit code of the worst outcome (data possibly left behind is worst). */
 const SEVERITY: number[] = [
   ExitCode.Success,
+  ExitCode.Incomplete,
   ExitCode.Interrupted,
   ExitCode.Usage,
   ExitCode.Precondition,

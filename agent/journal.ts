@@ -7,7 +7,7 @@ import { ErrorCode, PosdecomError } from '../protocol/errors.js';
  * so a crash at any instant leaves a record of every intent and every result.
  * A torn last line (the crash hit mid-write) is ignored on reading; any other bad line is an error.
  */
-export type JournalEntryType = 'job' | 'resume' | 'intent' | 'result' | 'note' | 'stop' | 'done';
+export type JournalEntryType = 'job' | 'attest' | 'resume' | 'intent' | 'result' | 'note' | 'stop' | 'done';
 
 export interface JournalEntry {
   n: number;

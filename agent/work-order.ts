@@ -17,11 +17,29 @@ export const DESTINATIONS = ['return-to-provider', 'internal-reuse', 'recycling'
 
 export interface WorkOrder {
   id: string;
-  terminal: { serial: string; model?: string; tid?: string; mid?: string; assetTag?: string };
+  terminal: {
+    serial: string;
+    model?: string;
+    tid?: string;
+    mid?: string;
+    /** NIST Appendix G "media property number". */
+    assetTag?: string;
+    /** Appendix G "source": whose device, where it came from (default: the owner's merchant name). */
+    source?: string;
+    /** Appendix G "classification" of the data on the device, where the owner classifies. */
+    classification?: string;
+  };
   reason: (typeof REASONS)[number];
   owner: { merchant: string; location: string };
-  technician: { name: string; organisation: string; contact: string; title?: string };
+  technician: { name: string; organisation: string; contact: string; title?: string; phone?: string };
+  /** Where the sanitization takes place (Appendix G person's "location"). */
+  sanitizationLocation?: string;
   destination: (typeof DESTINATIONS)[number];
+  /** Appendix G destination details: who receives the device, where. */
+  destinationDetails?: string;
+  /** Where the encrypted backup will be kept once the job is done. */
+  backupLocation?: string;
+  postSanitizationClassification?: string;
   authority: { reference: string; code?: string; codeEnv?: string };
 }
 
@@ -37,7 +55,15 @@ const workOrderSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['serial'],
-      properties: { serial: text(64), model: text(64), tid: text(32), mid: text(32), assetTag: text(64) },
+      properties: {
+        serial: text(64),
+        model: text(64),
+        tid: text(32),
+        mid: text(32),
+        assetTag: text(64),
+        source: text(256),
+        classification: text(64),
+      },
     },
     reason: { enum: REASONS },
     owner: {
@@ -50,9 +76,19 @@ const workOrderSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['name', 'organisation', 'contact'],
-      properties: { name: text(128), organisation: text(128), contact: text(128), title: text(128) },
+      properties: {
+        name: text(128),
+        organisation: text(128),
+        contact: text(128),
+        title: text(128),
+        phone: { type: 'string', pattern: '^[0-9+()./ -]{3,32}$' },
+      },
     },
+    sanitizationLocation: text(256),
     destination: { enum: DESTINATIONS },
+    destinationDetails: text(256),
+    backupLocation: text(256),
+    postSanitizationClassification: text(64),
     authority: {
       type: 'object',
       additionalProperties: false,
@@ -94,6 +130,8 @@ function describeAjvError(errors: ErrorObject[] | null | undefined): string {
     return `${field} must be one of ${(e.params.allowedValues as string[]).join(', ')}`;
   if (e.keyword === 'oneOf' && field.endsWith('authority'))
     return `${field} needs exactly one of code or codeEnv`;
+  if (e.keyword === 'pattern' && field.endsWith('phone'))
+    return `${field} must be a phone number (digits, spaces and + ( ) . / -)`;
   return `${field} ${e.message ?? 'is invalid'}`;
 }
 

@@ -26,12 +26,13 @@ function stepOf(i: CertificateInput, step: StepRecord['step'], target?: string):
 }
 
 describe('buildCertificate', () => {
-  it('gives PASS and Purge when every mandatory step passed with evidence and every store was read back', () => {
+  it('gives PASS when every mandatory step passed with evidence and every store was read back', () => {
     const c = buildCertificate(input());
-    expect(c.overall).toEqual({ result: 'PASS', reasons: [] });
+    expect(c.schemaVersion).toBe('posdecom-certificate/2');
+    expect(c.overall).toEqual({ result: 'PASS', reasons: [], findings: [] });
     expect(c.sanitization).toMatchObject({
-      methodType: 'Purge',
-      methodUsed: 'overwrite',
+      methodType: 'Clear',
+      methodUsed: 'crypto erase, overwrite',
       verificationMethod: 'full',
       result: 'PASS',
     });
@@ -45,6 +46,8 @@ describe('buildCertificate', () => {
     });
     expect(c.pciDss.mediaDestruction.cardholderDataStores).toEqual(['journal', 'batch', 'saf']);
     expect(c.attestation).toContain('Overall result: PASS');
+    expect(c.backup.dataBackedUp).toBe('yes');
+    expect(c.validation).toMatch(/validation\.json/);
     expect(c.issuedAt).toMatch(/Z$/);
     expect(schemaErrors(c)).toEqual([]);
     expect(internalRuleViolations(c)).toEqual([]);
@@ -57,18 +60,19 @@ describe('buildCertificate', () => {
     expect(c.pciDss.poiInventory.status).toBe('decommission-incomplete');
   });
 
-  it('gives UNKNOWN, never PASS, when a mandatory step is missing', () => {
+  it('gives INCOMPLETE, never PASS, when a mandatory step is missing', () => {
     const c = buildCertificate(input((i) => (i.steps = i.steps.filter((s) => s.step !== 'key-zeroization'))));
-    expect(c.overall).toEqual({ result: 'UNKNOWN', reasons: ['key-zeroization: missing'] });
+    expect(c.overall).toEqual({ result: 'INCOMPLETE', reasons: ['key-zeroization: missing'], findings: [] });
+    expect(c.pciDss.poiInventory.status).toBe('decommission-incomplete');
   });
 
   it('needs a disable-acceptance step for every channel the terminal has', () => {
     const c = buildCertificate(input((i) => (i.steps = i.steps.filter((s) => s.target !== 'nfc'))));
-    expect(c.overall.result).toBe('UNKNOWN');
+    expect(c.overall.result).toBe('INCOMPLETE');
     expect(c.overall.reasons).toEqual(['disable-acceptance (nfc): missing']);
   });
 
-  it('needs an erase and an erase-verification for every store, and says Clear without them', () => {
+  it('needs an erase and an erase-verification for every store, and calls a store without them not sanitized', () => {
     const c = buildCertificate(
       input(
         (i) => (i.steps = i.steps.filter((s) => !(s.step === 'erase-verification' && s.target === 'logs'))),
@@ -76,27 +80,39 @@ describe('buildCertificate', () => {
     );
     expect(c.overall.reasons).toEqual(['erase-verification (logs): missing']);
     expect(c.sanitization).toMatchObject({
-      methodType: 'Clear',
+      methodType: 'None',
       result: 'UNKNOWN',
       verificationMethod: 'other',
     });
-    expect(c.sanitization.methodDetails).toContain(
-      'logs: overwrite3, 3 passes; verification: not verified; UNKNOWN',
-    );
+    expect(c.sanitization.stores.find((s) => s.store === 'logs')).toMatchObject({
+      methodType: 'None',
+      reason: 'not sanitized: the erase or its verification is UNKNOWN',
+      result: 'UNKNOWN',
+    });
   });
 
-  it('gives UNKNOWN when a step is UNKNOWN', () => {
+  it('gives INCOMPLETE when a step is UNKNOWN', () => {
     const c = buildCertificate(input((i) => (stepOf(i, 'unbind').result = 'UNKNOWN')));
-    expect(c.overall.result).toBe('UNKNOWN');
+    expect(c.overall).toMatchObject({ result: 'INCOMPLETE', reasons: ['unbind: UNKNOWN'] });
   });
 
-  it('gives WARN when mandatory steps are present and the worst is a WARN', () => {
-    const c = buildCertificate(input((i) => (stepOf(i, 'settle').result = 'WARN')));
-    expect(c.overall).toEqual({ result: 'WARN', reasons: ['settle: WARN'] });
-    expect(c.pciDss.poiInventory.status).toBe('decommissioned');
+  it('keeps PASS for a WARN on a mandatory step, and lists it as a finding that cannot hide', () => {
+    const c = buildCertificate(
+      input((i) => {
+        stepOf(i, 'backup', 'saf').result = 'WARN';
+        stepOf(i, 'backup', 'saf').note = 'PCI: a full PAN was found in clear in the backup';
+      }),
+    );
+    expect(c.overall).toEqual({
+      result: 'PASS',
+      reasons: [],
+      findings: ['backup (saf): WARN (PCI: a full PAN was found in clear in the backup)'],
+    });
+    expect(c.backup.dataBackedUp).toBe('yes');
+    expect(internalRuleViolations(c)).toEqual([]);
   });
 
-  it('ranks FAIL over UNKNOWN over WARN', () => {
+  it('ranks FAIL over INCOMPLETE and lists every reason', () => {
     const c = buildCertificate(
       input((i) => {
         stepOf(i, 'settle').result = 'WARN';
@@ -105,18 +121,19 @@ describe('buildCertificate', () => {
       }),
     );
     expect(c.overall.result).toBe('FAIL');
-    expect(c.overall.reasons).toHaveLength(3);
+    expect(c.overall.reasons).toEqual(['finalize: FAIL', 'unbind: UNKNOWN']);
+    expect(c.overall.findings).toEqual(['settle: WARN']);
   });
 
   it('records a PASS without evidence as UNKNOWN, with the reason in the note', () => {
     const c = buildCertificate(input((i) => (stepOf(i, 'network-down').evidence = {})));
     const step = c.steps.find((s) => s.step === 'network-down');
     expect(step).toMatchObject({ result: 'UNKNOWN', note: 'recorded as PASS without evidence' });
-    expect(c.overall.result).toBe('UNKNOWN');
+    expect(c.overall.result).toBe('INCOMPLETE');
     expect(internalRuleViolations(c)).toEqual([]);
   });
 
-  it('says Clear when a store was verified only by sampling the terminal, not read back', () => {
+  it('calls a store the agent did not read back itself not sanitized, whatever the terminal says', () => {
     const c = buildCertificate(
       input((i) => {
         stepOf(i, 'erase-verification', 'config').evidence = {
@@ -126,35 +143,90 @@ describe('buildCertificate', () => {
         };
       }),
     );
-    expect(c.sanitization).toMatchObject({
-      methodType: 'Clear',
-      verificationMethod: 'quick sampling',
-      result: 'PASS',
-    });
+    expect(c.sanitization).toMatchObject({ methodType: 'None', verificationMethod: 'quick sampling' });
+    expect(c.sanitization.stores.find((s) => s.store === 'config')?.reason).toBe(
+      'not sanitized: the agent did not read the store back itself',
+    );
   });
 
-  it('names crypto erase in NIST terms and keeps Purge when read back', () => {
+  it('calls an overwrite Clear, on flash or any medium: it goes through the ordinary write path', () => {
     const c = buildCertificate(
       input((i) => {
-        for (const s of i.steps) if (s.step === 'erase') s.evidence = { method: 'crypto', passes: 1 };
+        for (const s of i.steps) if (s.step === 'erase') s.evidence = { method: 'overwrite3', passes: 3 };
+      }),
+    );
+    expect(c.sanitization).toMatchObject({ methodType: 'Clear', methodUsed: 'overwrite' });
+    const journal = c.sanitization.stores.find((s) => s.store === 'journal');
+    expect(journal).toMatchObject({ media: 'flash', nistMethod: 'overwrite', methodType: 'Clear' });
+    expect(journal?.reason).toMatch(/ordinary write path on flash media.*s\.2\.5, Table A/);
+    expect(c.sanitization.stores.find((s) => s.store === 'config')?.reason).toMatch(
+      /media of unreported type/,
+    );
+  });
+
+  it('calls a crypto erase Purge only when the terminal reports the media key destroyed', () => {
+    const c = buildCertificate(
+      input((i) => {
+        for (const s of i.steps)
+          if (s.step === 'erase') s.evidence = { method: 'crypto', passes: 1, keyDestroyed: true };
       }),
     );
     expect(c.sanitization).toMatchObject({ methodType: 'Purge', methodUsed: 'crypto erase' });
+    expect(c.sanitization.stores.every((s) => s.methodType === 'Purge')).toBe(true);
+    expect(c.pciDss.mediaDestruction.statement).toContain('NIST SP 800-88 Purge: crypto erase');
+  });
+
+  it('calls a crypto erase without a key-destroyed report Clear at most, and says why', () => {
+    const c = buildCertificate(
+      input((i) => {
+        for (const s of i.steps) if (s.step === 'erase') s.evidence = { method: 'crypto', passes: 1 };
+        stepOf(i, 'erase', 'saf').evidence = { method: 'crypto', passes: 1, keyDestroyed: false };
+      }),
+    );
+    expect(c.sanitization.methodType).toBe('Clear');
+    for (const s of c.sanitization.stores) {
+      expect(s.methodType).toBe('Clear');
+      expect(s.reason).toMatch(/did not report the media encryption key destroyed: Clear at most/);
+    }
+  });
+
+  it('gives the weakest store method type as the summary', () => {
+    const c = buildCertificate(
+      input((i) => {
+        for (const s of i.steps)
+          if (s.step === 'erase') s.evidence = { method: 'crypto', passes: 1, keyDestroyed: true };
+        stepOf(i, 'erase', 'batch').evidence = { method: 'overwrite1', passes: 1 };
+      }),
+    );
+    expect(c.sanitization.methodType).toBe('Clear');
+    const failed = buildCertificate(input((i) => (stepOf(i, 'erase', 'batch').result = 'FAIL')));
+    expect(failed.sanitization.methodType).toBe('None');
   });
 
   it('does not count an unknown erase method towards Purge', () => {
     const c = buildCertificate(
       input((i) => (stepOf(i, 'erase', 'batch').evidence = { method: 'factory-reset', passes: 1 })),
     );
-    expect(c.sanitization).toMatchObject({ methodType: 'Clear', methodUsed: 'other, overwrite' });
+    expect(c.sanitization.methodUsed).toBe('crypto erase, other, overwrite');
+    expect(c.sanitization.stores.find((s) => s.store === 'batch')).toMatchObject({
+      nistMethod: 'other',
+      methodType: 'Clear',
+    });
   });
 
   it('does not accept a backup step PASS without a manifest digest', () => {
     const c = buildCertificate(
       input((i) => (i.backup = { made: false, location: null, manifestSha256: null })),
     );
-    expect(c.overall.result).toBe('UNKNOWN');
+    expect(c.overall.result).toBe('INCOMPLETE');
     expect(c.overall.reasons).toContain('backup: step PASS but no backup manifest recorded');
+  });
+
+  it('says data backed up "no" when a store has no verified backup, and "unknown" when it could not be measured', () => {
+    const failed = buildCertificate(input((i) => (stepOf(i, 'backup', 'logs').result = 'FAIL')));
+    expect(failed.backup.dataBackedUp).toBe('no');
+    const unmeasured = buildCertificate(input((i) => (stepOf(i, 'backup', 'logs').result = 'UNKNOWN')));
+    expect(unmeasured.backup.dataBackedUp).toBe('unknown');
   });
 
   it('flags a per-store step for a store the device does not have', () => {
@@ -162,6 +234,16 @@ describe('buildCertificate', () => {
     expect(c.overall.reasons).toEqual(
       expect.arrayContaining(['erase (sav): not a store of this device', 'erase (saf): missing']),
     );
+  });
+
+  it('says simulated in the device block and the signed statement for a simulated terminal', () => {
+    const c = buildCertificate(input());
+    expect(c.device).toMatchObject({ simulated: true, transport: 'sim', protocol: 'posdecom-line/1.0' });
+    expect(c.attestation).toContain('The terminal was simulated: this is not a record of a device.');
+    const real = buildCertificate(
+      input((i) => (i.device = { ...i.device, simulated: false, transport: 'serial' })),
+    );
+    expect(real.attestation).not.toContain('simulated');
   });
 
   it('refuses evidence that JSON cannot carry faithfully', () => {

@@ -168,7 +168,49 @@ describe('a correctly signed certificate that contradicts itself', () => {
     const r = verifyCertificateSync(bytes, sig, pki.caCertPem);
     expect(failedChecks(r)).toEqual(['internal-rules']);
     expect(r.checks.find((c) => c.name === 'internal-rules')?.detail).toContain(
-      'overall result is PASS but the steps give UNKNOWN',
+      'overall result is PASS but the steps give INCOMPLETE',
+    );
+  });
+
+  it('fails the internal rules when the overall result is PASS while a step is ATTESTED', () => {
+    const { bytes, sig } = resigned((c) => {
+      const step = c.steps.find((s) => s.step === 'key-zeroization');
+      if (!step) return;
+      step.result = 'ATTESTED';
+      step.attestation = { statement: 'keys zeroized in the PIN pad menu', time: step.endedAt, evidence: [] };
+    });
+    const r = verifyCertificateSync(bytes, sig, pki.caCertPem);
+    expect(failedChecks(r)).toEqual(['internal-rules']);
+    const detail = r.checks.find((c) => c.name === 'internal-rules')?.detail;
+    expect(detail).toContain('overall result is PASS but the steps give INCOMPLETE');
+    expect(detail).toContain('overall PASS although a step is not a measured PASS');
+  });
+
+  it('fails an ATTESTED step without the technician’s statement and time', () => {
+    const missing = resigned((c) => {
+      const step = c.steps.find((s) => s.step === 'unbind');
+      if (step) step.result = 'ATTESTED';
+    });
+    const r1 = verifyCertificateSync(missing.bytes, missing.sig, pki.caCertPem);
+    expect(failedChecks(r1)).toContain('schema');
+    expect(r1.checks.find((c) => c.name === 'schema')?.detail).toContain(
+      "must have required property 'attestation'",
+    );
+    const blank = resigned((c) => {
+      const step = c.steps.find((s) => s.step === 'unbind');
+      if (!step) return;
+      step.result = 'ATTESTED';
+      step.attestation = { statement: '   ', time: step.endedAt, evidence: [] };
+      c.overall = {
+        result: 'INCOMPLETE',
+        reasons: ["unbind: ATTESTED without the technician's statement and time"],
+        findings: [],
+      };
+    });
+    const r2 = verifyCertificateSync(blank.bytes, blank.sig, pki.caCertPem);
+    expect(failedChecks(r2)).toEqual(['internal-rules']);
+    expect(r2.checks.find((c) => c.name === 'internal-rules')?.detail).toContain(
+      "unbind is ATTESTED without the technician's statement and time",
     );
   });
 

@@ -57,6 +57,11 @@ export const decommissionCommand = defineCommand<DecommissionArgs>({
           type: 'string',
           describe: 'JSON file naming backupRecipient, signKey, signCert, chain',
         })
+        .option('attest', {
+          type: 'string',
+          array: true,
+          describe: 'JSON of steps done by hand (step, target, statement, time, evidence); repeatable',
+        })
         .option('record', { type: 'string', describe: 'Write a masked transcript of every frame to FILE' })
         .option('reconnect-wait', {
           type: 'number',

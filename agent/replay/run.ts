@@ -12,6 +12,7 @@ import type { PortArgs } from '../options.js';
 import type { Reporter } from '../reporter.js';
 import type { RecordedWorkOrder, TranscriptHeader } from '../transcript/format.js';
 import type { WorkOrder } from '../work-order.js';
+import type { StepName } from '../../wipe/certificate/model.js';
 
 /**
  * Runs a recorded command again, in-process, with the agent's real code: the same command,
@@ -114,6 +115,14 @@ export async function runRecorded(h: TranscriptHeader, port: string, env: Replay
       signer: env.pki.signer,
       session: { ...h.session },
       reconnectWaitMs: o.reconnectWaitMs ?? 30_000,
+      // The statements are the technician's words, not the conversation: stand-ins will do.
+      attestations: (o.attested ?? []).map((a) => ({
+        step: a.step as StepName,
+        ...(a.target ? { target: a.target } : {}),
+        statement: 'replayed attestation',
+        time: new Date(0).toISOString(),
+        evidence: [],
+      })),
       reporter: env.reporter,
       confirm: async () => true,
     });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
 import { ExitCode, exitCodeFor, worstExitCode } from '../exit-codes.js';
+import { checkAttestationSerials, readAttestations, type AttestationRequest } from '../attest-file.js';
 import { describeError } from '../errors-text.js';
 import { portSettingsFrom, sessionOptionsFrom, type PortArgs } from '../options.js';
 import { confirmOnTty } from '../prompt.js';
@@ -25,6 +26,7 @@ export interface DecommissionArgs extends PortArgs {
   'sign-cert'?: string;
   chain?: string;
   config?: string;
+  attest?: string[];
   record?: string;
   'reconnect-wait': number;
 }
@@ -37,6 +39,13 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
     const ordersPerJob = assignWorkOrders(
       ports,
       args['work-order'].map((f) => readWorkOrders(f)),
+    );
+    const attestations: AttestationRequest[] = [];
+    for (const file of args.attest ?? []) attestations.push(...(await readAttestations(file)));
+    checkAttestationSerials(
+      attestations,
+      ordersPerJob.flat().map((w) => w.terminal.serial),
+      ports.length,
     );
     const paths = resolveKeyPaths(
       {
@@ -74,6 +83,7 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
         ...(args.record ? { record: args.record } : {}),
         session: sessionOptionsFrom(args),
         reconnectWaitMs: Math.max(0, args['reconnect-wait']) * 1000,
+        attestations,
         reporter,
         confirm: (plan) => confirm(plan, port),
       }).catch((err: unknown): JobResult => {

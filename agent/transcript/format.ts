@@ -28,6 +28,8 @@ export interface RecordedOptions {
   reconnectWaitMs?: number;
   /** backup --stores; absent means every store. */
   stores?: string[];
+  /** decommission --attest: which steps were attested (what lets a job go past an UNKNOWN). */
+  attested?: { step: string; target?: string }[];
 }
 
 /** A work order as recorded: what identifies the terminal, never the authority code or people. */

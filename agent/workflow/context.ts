@@ -40,6 +40,8 @@ export interface JobContext {
   /** Reads a store in order, going on from the last byte received after a reconnect. */
   readStore: StoreReader;
   inventory(): Inventory;
+  /** The technician attested this step (`--attest`): an UNKNOWN there need not stop the job. */
+  attested(step: string, target?: string): boolean;
   /** A stable op id for a destructive request, so a resend after a crash is not executed twice. */
   opId(step: string, target?: string): string;
 }

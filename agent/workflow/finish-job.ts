@@ -59,6 +59,7 @@ async function issueCertificate(run: JobRun, ctx: JobContext, backupSet: BackupS
   run.audit.close();
   const result = await certify({
     dir: o.dir,
+    port: o.port,
     entries: journal.entries,
     inventory: run.inventory!,
     workOrder: run.workOrder!,

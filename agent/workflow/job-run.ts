@@ -6,6 +6,7 @@ import type { Signer } from '../../wipe/certificate/sign.js';
 import type { Journal } from '../journal.js';
 import type { AuditLog } from '../log.js';
 import type { Reporter } from '../reporter.js';
+import type { AttestationRequest } from '../attest-file.js';
 import type { Transcript } from '../transcript/transcript.js';
 import type { WorkOrder } from '../work-order.js';
 import type { certify } from './certify.js';
@@ -28,6 +29,8 @@ export interface DecommissionOptions {
   record?: string;
   session?: Partial<SessionOptions>;
   reconnectWaitMs: number;
+  /** `--attest`: what the technician did by hand; journaled when the job begins. */
+  attestations?: AttestationRequest[];
   reporter: Reporter;
   /** Asks the technician to go ahead; false stops before anything changes. */
   confirm: (plan: string) => Promise<boolean>;

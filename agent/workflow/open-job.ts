@@ -11,6 +11,7 @@ import type { ConnectedTerminal } from './connect-terminal.js';
 import type { JobContext } from './context.js';
 import { factsFromJournal } from './facts.js';
 import { prepareJobDir } from './job-dir.js';
+import { isAttested, journalAttestations } from './attestations.js';
 import { journalPreflight, startJob } from './job-journal.js';
 import type { DecommissionOptions, JobRun } from './job-run.js';
 import { reverify } from './preflight.js';
@@ -39,6 +40,14 @@ export async function openJob(o: DecommissionOptions): Promise<JobRun> {
           dryRun: o.dryRun,
           allowUnsettled: o.allowUnsettled,
           reconnectWaitMs: o.reconnectWaitMs,
+          ...(o.attestations?.length
+            ? {
+                attested: o.attestations.map((a) => ({
+                  step: a.step,
+                  ...(a.target ? { target: a.target } : {}),
+                })),
+              }
+            : {}),
         },
         workOrders: o.workOrders,
       })
@@ -83,6 +92,7 @@ export async function openJournal(
       at: t.authStarted,
     });
     run.journal = started.journal;
+    await journalAttestations(started.journal, o.dir, attestationsOf(run, t));
     return started;
   }
   const journal = Journal.open(o.dir);
@@ -90,6 +100,7 @@ export async function openJournal(
   const rebuilt = factsFromJournal(journal.entries, t.driver.capabilities.zeroize);
   const jobId = String(journal.entries.find((e) => e.type === 'job')?.data?.jobId ?? '');
   journal.append('resume', { data: { identity: t.identity } });
+  await journalAttestations(journal, o.dir, attestationsOf(run, t));
   // A crash right after the job entry leaves these unrecorded; this run has just done both.
   const entries = journal.entries;
   journalPreflight(
@@ -106,6 +117,13 @@ export async function openJournal(
     await reverify(run.conn, rebuilt.facts, rebuilt.inventory, o.reporter, journal);
   }
   return { journal, jobId };
+}
+
+/** The --attest entries for this terminal: those naming its serial, or none. */
+function attestationsOf(run: JobRun, t: ConnectedTerminal) {
+  return (run.options.attestations ?? []).filter(
+    (a) => a.serial === undefined || a.serial === t.identity.serial,
+  );
 }
 
 /** The backup set (resumed with the job) and the context every step runs with. */
@@ -140,6 +158,7 @@ export async function openSteps(
     withLink: (what, op) => conn.withLink(what, op),
     readStore: (store, from, size, sink) => conn.readStore(store, from, size, sink),
     inventory: () => run.inventory!,
+    attested: (step, target) => isAttested(journal.entries, step, target),
     opId: (step, target) =>
       `${jobId.slice(0, 8)}:${step}${target ? `:${target.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 32)}` : ''}`,
   };

@@ -8,8 +8,9 @@ import {
   type Technician,
   type WipeCertificate,
 } from './model.js';
+import { applyAttestations } from './attestations.js';
 import { deriveBlocks, type CertificateCore } from './derive.js';
-import { hasEvidence } from './results.js';
+import { effectiveResult } from './results.js';
 import { assertSchema } from './schema.js';
 import { subjectLine } from '../pki/common.js';
 
@@ -32,34 +33,41 @@ export function buildCertificate(input: CertificateInput): WipeCertificate {
     performedBy: data.technician,
     device: data.device,
     workOrder: data.workOrder,
-    steps: data.steps.map(honestStep),
+    destination: data.destination,
+    steps: applyAttestations(data.steps.map(honestStep), data.attestations ?? []),
     backup: data.backup,
     boundFiles: data.boundFiles,
   };
-  const certificate: WipeCertificate = {
-    ...core,
-    ...deriveBlocks(core, data.postSanitizationClassification),
-  };
+  const { dataBackedUp, ...derived } = deriveBlocks(core, data.postSanitizationClassification);
+  const certificate: WipeCertificate = { ...core, ...derived, backup: { ...core.backup, dataBackedUp } };
   assertSchema(certificate);
   return certificate;
 }
 
 /**
- * A PASS with no evidence is recorded as UNKNOWN (with the reason in its note) instead of
- * refusing the whole certificate: by the time a certificate is built the terminal is already
- * erased, and an honest certificate with an UNKNOWN is worth more than none.
+ * A PASS (or WARN) with no evidence, and an ATTESTED with no statement, are recorded as UNKNOWN
+ * (with the reason in the note) instead of refusing the whole certificate: by the time a
+ * certificate is built the terminal is already erased, and an honest certificate with an
+ * UNKNOWN is worth more than none.
  */
 function honestStep(s: StepRecord): StepRecord {
-  if (s.result !== 'PASS' || hasEvidence(s)) return s;
-  const why = 'recorded as PASS without evidence';
-  return { ...s, result: 'UNKNOWN', note: s.note ? `${s.note}; ${why}` : why };
+  if (effectiveResult(s) !== 'UNKNOWN' || s.result === 'UNKNOWN') return s;
+  const why =
+    s.result === 'ATTESTED'
+      ? 'recorded as ATTESTED without a statement'
+      : `recorded as ${s.result} without evidence`;
+  const { attestation: _dropped, ...rest } = s;
+  return { ...rest, result: 'UNKNOWN', note: s.note ? `${s.note}; ${why}` : why };
 }
 
 /**
  * The performing person, taken from the signing certificate so the certificate names exactly
  * the identity that signs it (the verifier compares signerSubject with the CMS signer).
  */
-export function technicianFromCertificate(certPem: string, extra: { title?: string } = {}): Technician {
+export function technicianFromCertificate(
+  certPem: string,
+  extra: { title?: string; phone?: string; location?: string } = {},
+): Technician {
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(certPem);
@@ -77,5 +85,7 @@ export function technicianFromCertificate(certPem: string, extra: { title?: stri
     signerSubject: subjectLine(x509),
   };
   if (extra.title !== undefined) technician.title = extra.title;
+  if (extra.phone !== undefined) technician.phone = extra.phone;
+  if (extra.location !== undefined) technician.location = extra.location;
   return technician;
 }

@@ -40,7 +40,7 @@ export async function writeCertificateFiles(
   const jsonSha256 = sha256(json);
   const p7s = signCertificate(json, signer);
   // pdfkit takes a third of a second to load: only the run that issues a certificate pays it.
-  const { renderCertificatePdf } = await import('./pdf.js');
+  const { renderCertificatePdf } = await import('./pdf/render.js');
   const pdf = await renderCertificatePdf(certificate, jsonSha256);
   const out = (name: string, bytes: Buffer, digest = sha256(bytes)) => ({
     path: join(dir, name),

@@ -5,25 +5,24 @@ import {
   type BackupRecord,
   type DeviceRecord,
   type OverallResult,
-  type Result,
   type StepRecord,
 } from './model.js';
-import { effectiveResult, hasEvidence, stepLabel, worst } from './results.js';
-import { computeSanitization } from './sanitization.js';
+import { effectiveResult, hasAttestation, stepLabel } from './results.js';
 
 /**
- * The rules that turn step records into results. buildCertificate applies them and the
- * verifier re-applies them to a signed certificate, so a certificate whose stated results do not
- * follow from its own steps is caught even when its signature is good.
+ * The rules that turn step records into the overall result. buildCertificate applies them and
+ * the verifier re-applies them to a signed certificate, so a certificate whose stated result
+ * does not follow from its own steps is caught even when its signature is good.
  *
- *   overall = FAIL     if any step FAILed
- *           = UNKNOWN  else if any step is UNKNOWN, PASS without evidence, or a mandatory
- *                      step (per channel / per store where it applies) is missing
- *           = WARN     else if any step WARNed
- *           = PASS     otherwise: every mandatory step present and PASS
+ *   overall = FAIL        if any step FAILed
+ *           = INCOMPLETE  else if any step is UNKNOWN or ATTESTED, a PASS has no evidence, or a
+ *                         mandatory step (per channel / per store where it applies) is missing
+ *           = PASS        otherwise: every mandatory step present and measured PASS
  *
- * So a WARN on a mandatory step caps the overall result at WARN, and nothing that was not
- * measured can add up to PASS.
+ * A WARN is a PASS with findings (NIST: the step was done and verified; PCI: something was
+ * found that someone must look at): it keeps the overall PASS but is listed in `findings`, so
+ * it cannot hide. Nothing the tool did not measure can add up to PASS: the technician's word
+ * (ATTESTED) makes a job INCOMPLETE, never PASS.
  */
 
 export function computeOverall(
@@ -31,53 +30,59 @@ export function computeOverall(
   steps: StepRecord[],
   backup: BackupRecord,
 ): OverallResult {
-  const found: Result[] = [];
-  const reasons: string[] = [];
-  const flag = (result: Result, reason: string) => {
-    found.push(result);
-    reasons.push(reason);
-  };
+  const failed: string[] = [];
+  const incomplete: string[] = [];
+  const findings: string[] = [];
 
-  for (const s of steps) {
-    if (s.result !== 'PASS') flag(s.result, `${stepLabel(s)}: ${s.result}${s.note ? ` (${s.note})` : ''}`);
-    else if (!hasEvidence(s)) flag('UNKNOWN', `${stepLabel(s)}: PASS without evidence`);
-  }
-
-  const storeNames = device.stores.map((st) => st.name);
-  if (storeNames.length === 0) flag('UNKNOWN', 'the device reported no stores, so nothing was shown erased');
-  for (const name of MANDATORY_STEPS) {
-    const targets = PER_CHANNEL_STEPS.includes(name)
-      ? device.channels
-      : PER_STORE_STEPS.includes(name)
-        ? storeNames
-        : undefined;
-    const records = steps.filter((s) => s.step === name);
-    if (targets === undefined) {
-      if (records.length === 0) flag('UNKNOWN', `${name}: missing`);
-      continue;
-    }
-    for (const t of targets) {
-      if (!records.some((s) => s.target === t)) flag('UNKNOWN', `${name} (${t}): missing`);
-    }
-    for (const s of records) {
-      if (s.target === undefined || !targets.includes(s.target)) {
-        flag(
-          'UNKNOWN',
-          `${stepLabel(s)}: not a ${PER_CHANNEL_STEPS.includes(name) ? 'channel' : 'store'} of this device`,
-        );
-      }
-    }
-  }
+  for (const s of steps) judgeStep(s, failed, incomplete, findings);
+  missingSteps(device, steps, incomplete);
 
   const backupPassed = steps.some((s) => s.step === 'backup' && s.result === 'PASS');
   if (backupPassed && (!backup.made || backup.manifestSha256 === null)) {
-    flag('UNKNOWN', 'backup: step PASS but no backup manifest recorded');
+    incomplete.push('backup: step PASS but no backup manifest recorded');
   }
   if (backup.made && backup.manifestSha256 === null)
-    flag('UNKNOWN', 'backup: made but its manifest digest is missing');
+    incomplete.push('backup: made but its manifest digest is missing');
 
-  const result = worst(found);
-  return { result, reasons: result === 'PASS' ? [] : reasons };
+  const result = failed.length > 0 ? 'FAIL' : incomplete.length > 0 ? 'INCOMPLETE' : 'PASS';
+  return { result, reasons: result === 'PASS' ? [] : [...failed, ...incomplete], findings };
 }
 
-export { computeSanitization, effectiveResult, hasEvidence, stepLabel, worst };
+function judgeStep(s: StepRecord, failed: string[], incomplete: string[], findings: string[]): void {
+  const label = stepLabel(s);
+  const note = s.note ? ` (${s.note})` : '';
+  const effective = effectiveResult(s);
+  if (effective === 'FAIL') failed.push(`${label}: FAIL${note}`);
+  else if (s.result === 'ATTESTED' && !hasAttestation(s))
+    incomplete.push(`${label}: ATTESTED without the technician's statement and time`);
+  else if (effective === 'ATTESTED') incomplete.push(`${label}: ATTESTED, done by hand and not measured`);
+  else if (effective === 'UNKNOWN' && s.result !== 'UNKNOWN')
+    incomplete.push(`${label}: ${s.result} without evidence`);
+  else if (effective === 'UNKNOWN') incomplete.push(`${label}: UNKNOWN${note}`);
+  else if (effective === 'WARN') findings.push(`${label}: WARN${note}`);
+  if (s.attestation && s.result !== 'ATTESTED') {
+    findings.push(`${label}: the technician also gave an attestation; the measured ${s.result} stands`);
+  }
+}
+
+function missingSteps(device: DeviceRecord, steps: StepRecord[], incomplete: string[]): void {
+  const storeNames = device.stores.map((st) => st.name);
+  if (storeNames.length === 0) incomplete.push('the device reported no stores, so nothing was shown erased');
+  for (const name of MANDATORY_STEPS) {
+    const perChannel = PER_CHANNEL_STEPS.includes(name);
+    const targets = perChannel ? device.channels : PER_STORE_STEPS.includes(name) ? storeNames : undefined;
+    const records = steps.filter((s) => s.step === name);
+    if (targets === undefined) {
+      if (records.length === 0) incomplete.push(`${name}: missing`);
+      continue;
+    }
+    for (const t of targets) {
+      if (!records.some((s) => s.target === t)) incomplete.push(`${name} (${t}): missing`);
+    }
+    for (const s of records) {
+      if (s.target === undefined || !targets.includes(s.target)) {
+        incomplete.push(`${stepLabel(s)}: not a ${perChannel ? 'channel' : 'store'} of this device`);
+      }
+    }
+  }
+}

@@ -8,52 +8,17 @@ import type { CertificateInput, StepRecord, Technician } from './model.js';
 
 const CHANNELS = ['contact', 'magstripe', 'nfc', 'qr'];
 const STORES = [
-  { name: 'journal', kind: 'journal', cardData: true },
-  { name: 'batch', kind: 'batch', cardData: true },
-  { name: 'saf', kind: 'saf', cardData: true },
-  { name: 'settlements', kind: 'settlements', cardData: false },
-  { name: 'logs', kind: 'logs', cardData: false },
-  { name: 'config', kind: 'config', cardData: false },
+  { name: 'journal', kind: 'journal', cardData: true, media: 'flash' },
+  { name: 'batch', kind: 'batch', cardData: true, media: 'sram' },
+  { name: 'saf', kind: 'saf', cardData: true, media: 'flash' },
+  { name: 'settlements', kind: 'settlements', cardData: false, media: 'flash' },
+  { name: 'logs', kind: 'logs', cardData: false, media: 'flash' },
+  { name: 'config', kind: 'config', cardData: false, media: 'UNKNOWN' },
 ];
 const DIGEST = (n: number) => n.toString(16).padStart(2, '0').repeat(32);
 
 export function sampleCertificateInput(technician: Technician): CertificateInput {
-  const { steps, end } = sampleSteps(Date.parse('2025-03-14T09:00:00.000Z'));
-  return {
-    tool: { name: 'posdecom', version: '0.1.0' },
-    technician,
-    device: {
-      vendor: 'Simulated',
-      model: 'SIM-1',
-      serial: 'SIM0001',
-      firmware: '1.0.0',
-      assetTag: 'ASSET-0001',
-      location: 'Store 12, till 3',
-      tidBefore: 'T1234567',
-      midBefore: 'M99887766',
-      tidAfter: null,
-      midAfter: null,
-      channels: CHANNELS,
-      stores: STORES,
-    },
-    workOrder: {
-      id: 'WO-2025-0314',
-      reason: 'end of lease',
-      owner: 'Example Retail Ltd',
-      authorizationRef: 'AUTH-LETTER-77',
-      destination: 'return to provider',
-    },
-    steps,
-    backup: { made: true, location: 'backup/', manifestSha256: DIGEST(0xab) },
-    boundFiles: { journalSha256: DIGEST(0x01), auditLogSha256: DIGEST(0x02), transcriptSha256: DIGEST(0x03) },
-    certificateId: '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b',
-    issuedAt: new Date(end),
-  };
-}
-
-/** Every step of a clean job, in order and each with its evidence, timed one after another from `start`. */
-function sampleSteps(start: number): { steps: StepRecord[]; end: number } {
-  let t = start;
+  let t = Date.parse('2025-03-14T09:00:00.000Z');
   const steps: StepRecord[] = [];
   const add = (step: StepRecord['step'], evidence: Record<string, unknown>, target?: string, ms = 400) => {
     const startedAt = new Date(t).toISOString();
@@ -85,14 +50,22 @@ function sampleSteps(start: number): { steps: StepRecord[]; end: number } {
     2500,
   );
   add('network-down', { links: { ethernet: 'down' } });
-  add(
-    'backup',
-    { stores: STORES.length, bytes: 1_572_864, manifestSha256: DIGEST(0xab), recipient: 'CN=Backup' },
-    undefined,
-    9000,
-  );
-  for (const s of STORES)
-    add('erase', { method: 'overwrite3', passes: 3, op: `erase-${s.name}`, state: 'done' }, s.name, 3000);
+  for (const s of STORES) {
+    const evidence = {
+      bytes: 262_144,
+      sha256: DIGEST(0x10),
+      manifestSha256: DIGEST(0xab),
+      file: `${s.name}.cms`,
+    };
+    add('backup', evidence, s.name, 1500);
+  }
+  for (const s of STORES) {
+    const crypto = s.kind === 'journal' || s.kind === 'saf';
+    const evidence = crypto
+      ? { method: 'crypto', passes: 1, keyDestroyed: true, op: `erase-${s.name}`, state: 'done' }
+      : { method: 'overwrite3', passes: 3, op: `erase-${s.name}`, state: 'done' };
+    add('erase', evidence, s.name, 3000);
+  }
   for (const s of STORES) {
     add(
       'erase-verification',
@@ -108,5 +81,43 @@ function sampleSteps(start: number): { steps: StepRecord[]; end: number } {
   });
   add('unbind', { tidAfter: null, midAfter: null, hostConfig: 'cleared' });
   add('finalize', { state: 'decommissioned', safeToPowerOff: true });
-  return { steps, end: t };
+  return {
+    tool: { name: 'posdecom', version: '0.1.0' },
+    technician,
+    device: {
+      vendor: 'Simulated',
+      model: 'SIM-1',
+      serial: 'SIM0001',
+      firmware: '1.0.0',
+      assetTag: 'ASSET-0001',
+      location: 'Store 12, till 3',
+      source: 'Example Retail Ltd, store 12',
+      classification: null,
+      tidBefore: 'T1234567',
+      midBefore: 'M99887766',
+      tidAfter: null,
+      midAfter: null,
+      channels: CHANNELS,
+      stores: STORES,
+      protocol: 'posdecom-line/1.0',
+      transport: 'sim',
+      simulated: true,
+    },
+    workOrder: {
+      id: 'WO-2025-0314',
+      reason: 'end-of-lease',
+      owner: 'Example Retail Ltd',
+      authorizationRef: 'AUTH-LETTER-77',
+    },
+    destination: {
+      kind: 'return-to-provider',
+      category: 'external reuse',
+      details: 'Lessor depot, Springfield',
+    },
+    steps,
+    backup: { made: true, location: 'backup/ in the job directory', manifestSha256: DIGEST(0xab) },
+    boundFiles: { journalSha256: DIGEST(0x01), auditLogSha256: DIGEST(0x02), transcriptSha256: DIGEST(0x03) },
+    certificateId: '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b',
+    issuedAt: new Date(t),
+  };
 }

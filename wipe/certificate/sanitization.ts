@@ -1,14 +1,31 @@
-import type { DeviceStore, Result, SanitizationSummary, StepRecord } from './model.js';
-import { effectiveResult, worst } from './results.js';
+import type {
+  DeviceStore,
+  MethodType,
+  Result,
+  SanitizationSummary,
+  StepRecord,
+  StoreSanitization,
+} from './model.js';
+import { effectiveResult, isPassing, worst } from './results.js';
 
 /**
- * The NIST SP 800-88 "sanitization details" block, derived from the erase and
- * erase-verification steps (their EraseEvidence / EraseVerificationEvidence keys).
+ * The NIST SP 800-88 "sanitization details" block, per store and summed up, derived from the
+ * erase and erase-verification steps (their EraseEvidence / EraseVerificationEvidence keys).
+ * Each store gets the method type SP 800-88 defines for what was done to it, and the reason:
  *
- * Purge needs, for every store: an erase with a method that leaves nothing recoverable
- * (crypto erase, or overwrite, SPEC s.6.11) that PASSed, and a verification that PASSed on data
- * the agent read back itself. Anything less is reported as Clear: the terminal's own
- * VERIFY_ERASE is a claim, not a measurement (rev.1 s.4.7 wants the sanitization verified).
+ *   not sanitized (None)  the erase or its verification did not PASS, or the agent did not read
+ *                         the store back itself (the terminal's own VERIFY_ERASE is a claim,
+ *                         and rev.1 s.4.7 wants every sanitization verified)
+ *   Clear                 an overwrite: it goes through the terminal's ordinary write path, which
+ *                         is Clear (rev.1 s.2.5; Table A: overwriting flash media is Clear, as
+ *                         wear levelling keeps copies the write path cannot reach); a crypto
+ *                         erase whose key destruction the terminal did not report; a method the
+ *                         rules do not know, verified by read-back
+ *   Purge                 a crypto erase, verified by read-back, with the media encryption key
+ *                         reported destroyed (`keyDestroyed: true`; rev.1 s.2.6)
+ *
+ * The tool never claims Destroy: that is a physical act, after the job (see the destination).
+ * The summary's method type is the weakest of the stores'.
  */
 
 const NIST_METHOD: Record<string, string> = {
@@ -16,28 +33,23 @@ const NIST_METHOD: Record<string, string> = {
   overwrite1: 'overwrite',
   overwrite3: 'overwrite',
 };
-
-interface StoreAssessment {
-  name: string;
-  method: string | null;
-  passes: number | null;
-  verification: 'full' | 'sampling' | null;
-  readBack: boolean;
-  result: Result;
-  purge: boolean;
-}
+const STRENGTH: Record<MethodType, number> = { Destroy: 3, Purge: 2, Clear: 1, None: 0 };
 
 export function computeSanitization(
   stores: DeviceStore[],
   steps: StepRecord[],
   postSanitizationClassification?: string,
 ): SanitizationSummary {
-  const assessed = stores.map((st) => assessStore(st.name, steps));
+  const assessed = stores.map((st) => assessStore(st, steps));
+  const weakest = assessed.reduce<MethodType | undefined>(
+    (w, a) => (w === undefined || STRENGTH[a.methodType] < STRENGTH[w] ? a.methodType : w),
+    undefined,
+  );
   const summary: SanitizationSummary = {
-    methodType: assessed.length > 0 && assessed.every((a) => a.purge) ? 'Purge' : 'Clear',
+    methodType: weakest ?? 'None',
     methodUsed: methodUsed(assessed),
-    methodDetails: assessed.map(describeStore),
     verificationMethod: verificationMethod(assessed),
+    stores: assessed,
     result: assessed.length === 0 ? 'UNKNOWN' : worst(assessed.map((a) => a.result)),
   };
   if (postSanitizationClassification !== undefined) {
@@ -46,10 +58,10 @@ export function computeSanitization(
   return summary;
 }
 
-function assessStore(name: string, steps: StepRecord[]): StoreAssessment {
-  const erases = steps.filter((s) => s.step === 'erase' && s.target === name);
-  const checks = steps.filter((s) => s.step === 'erase-verification' && s.target === name);
-  const results = [...erases, ...checks].map(effectiveResult);
+function assessStore(store: DeviceStore, steps: StepRecord[]): StoreSanitization {
+  const erases = steps.filter((s) => s.step === 'erase' && s.target === store.name);
+  const checks = steps.filter((s) => s.step === 'erase-verification' && s.target === store.name);
+  const results: Result[] = [...erases, ...checks].map(effectiveResult);
   if (erases.length === 0 || checks.length === 0) results.push('UNKNOWN');
   const result = worst(results);
 
@@ -58,38 +70,54 @@ function assessStore(name: string, steps: StepRecord[]): StoreAssessment {
   const method = typeof erase['method'] === 'string' ? erase['method'] : null;
   const passes = typeof erase['passes'] === 'number' ? erase['passes'] : null;
   const v = check['verification'];
-  const verification = v === 'full' || v === 'sampling' ? v : null;
+  const verification: StoreSanitization['verification'] = v === 'full' || v === 'sampling' ? v : null;
   const readBack = check['readBack'] === true;
-  const purge =
-    result === 'PASS' &&
-    method !== null &&
-    Object.hasOwn(NIST_METHOD, method) &&
-    verification !== null &&
-    readBack;
-  return { name, method, passes, verification, readBack, result, purge };
+  const base = { store: store.name, media: store.media, method, passes, verification, readBack, result };
+  const nistMethod =
+    method === null ? 'none' : Object.hasOwn(NIST_METHOD, method) ? NIST_METHOD[method]! : 'other';
+  return { ...base, nistMethod, ...methodType(base, erase['keyDestroyed'] === true) };
 }
 
-function methodUsed(assessed: StoreAssessment[]): string {
-  const used = new Set(assessed.map((a) => nistMethod(a.method)));
+function methodType(
+  a: Pick<StoreSanitization, 'media' | 'method' | 'verification' | 'readBack' | 'result'>,
+  keyDestroyed: boolean,
+): { methodType: MethodType; reason: string } {
+  const none = (reason: string) => ({ methodType: 'None' as const, reason: `not sanitized: ${reason}` });
+  if (a.method === null) return none('no erase was recorded');
+  if (!isPassing(a.result)) return none(`the erase or its verification is ${a.result}`);
+  if (a.verification === null || !a.readBack) return none('the agent did not read the store back itself');
+  const media = a.media === 'UNKNOWN' ? 'media of unreported type' : `${a.media} media`;
+  if (a.method === 'crypto') {
+    return keyDestroyed
+      ? {
+          methodType: 'Purge',
+          reason: `crypto erase with the media encryption key reported destroyed, verified by read-back (SP 800-88 rev.1 s.2.6)`,
+        }
+      : {
+          methodType: 'Clear',
+          reason: `crypto erase, but the terminal did not report the media encryption key destroyed: Clear at most (SP 800-88 rev.1 s.2.6)`,
+        };
+  }
+  if (Object.hasOwn(NIST_METHOD, a.method)) {
+    return {
+      methodType: 'Clear',
+      reason: `overwrite through the terminal's ordinary write path on ${media}, verified by read-back (SP 800-88 rev.1 s.2.5, Table A)`,
+    };
+  }
+  return {
+    methodType: 'Clear',
+    reason: `method ${a.method} is not one the rules know; the read-back shows the data gone through the ordinary read path`,
+  };
+}
+
+function methodUsed(assessed: StoreSanitization[]): string {
+  const used = new Set(assessed.map((a) => a.nistMethod));
   return used.size === 0 ? 'none' : [...used].sort().join(', ');
 }
 
-function nistMethod(method: string | null): string {
-  if (method === null) return 'none';
-  return Object.hasOwn(NIST_METHOD, method) ? (NIST_METHOD[method] as string) : 'other';
-}
-
-function verificationMethod(assessed: StoreAssessment[]): string {
+function verificationMethod(assessed: StoreSanitization[]): string {
   const kinds = new Set(assessed.map((a) => a.verification));
   if (kinds.size === 0 || (kinds.size === 1 && kinds.has(null))) return 'none';
   if (kinds.has(null)) return 'other';
   return kinds.has('sampling') ? 'quick sampling' : 'full';
-}
-
-function describeStore(a: StoreAssessment): string {
-  const passes = a.passes === null ? '' : `, ${a.passes} pass${a.passes === 1 ? '' : 'es'}`;
-  const erased = a.method === null ? 'no erase recorded' : `${a.method}${passes}`;
-  const verified =
-    a.verification === null ? 'not verified' : `${a.verification}${a.readBack ? ' read-back' : ''}`;
-  return `${a.name}: ${erased}; verification: ${verified}; ${a.result}`;
 }

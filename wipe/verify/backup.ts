@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { WipeCertificate } from '../certificate/model.js';
+import type { AnyWipeCertificate as WipeCertificate } from '../certificate/schema.js';
 import { fail, pass, type Check } from './signature.js';
 
 /**

@@ -1,36 +1,12 @@
-import { canonicalize } from '../certificate/canonical-json.js';
-import type { WipeCertificate } from '../certificate/model.js';
-import { deriveBlocks, type CertificateCore } from '../certificate/derive.js';
-import { hasEvidence, stepLabel } from '../certificate/results.js';
+import { certificateRuleViolations } from '../certificate/consistency.js';
+import type { AnyWipeCertificate } from '../certificate/schema.js';
 
 /**
  * The certificate's own consistency, independent of who signed it: a correctly signed
- * certificate that claims PASS while a step is UNKNOWN is still a false certificate. The
- * derived blocks are recomputed from the steps with the same rules buildCertificate used.
+ * certificate that claims PASS while a step is UNKNOWN or ATTESTED is still a false
+ * certificate. The rules live with the certificate (certificate/consistency.ts), per schema
+ * version, so a version 1 certificate is judged by the rules it was issued under.
  */
-export function internalRuleViolations(cert: WipeCertificate): string[] {
-  const problems: string[] = [];
-  for (const s of cert.steps) {
-    if (s.result === 'PASS' && !hasEvidence(s)) problems.push(`${stepLabel(s)} is PASS without evidence`);
-    if (Date.parse(s.endedAt) < Date.parse(s.startedAt))
-      problems.push(`${stepLabel(s)} ends before it starts`);
-  }
-  const { sanitization, overall, pciDss, attestation, ...core } = cert;
-  const derived = deriveBlocks(core satisfies CertificateCore, sanitization.postSanitizationClassification);
-  if (overall.result !== derived.overall.result) {
-    problems.push(`overall result is ${overall.result} but the steps give ${derived.overall.result}`);
-  } else if (canonicalize(overall.reasons) !== canonicalize(derived.overall.reasons)) {
-    problems.push('overall reasons do not match the steps');
-  }
-  if (canonicalize(sanitization) !== canonicalize(derived.sanitization)) {
-    problems.push(
-      `sanitization summary (${sanitization.methodType}, ${sanitization.result}) does not follow from the erase steps ` +
-        `(${derived.sanitization.methodType}, ${derived.sanitization.result})`,
-    );
-  }
-  if (canonicalize(pciDss) !== canonicalize(derived.pciDss)) {
-    problems.push('PCI DSS fields do not match the device and results');
-  }
-  if (attestation !== derived.attestation) problems.push('attestation text does not match the certificate');
-  return problems;
+export function internalRuleViolations(cert: AnyWipeCertificate): string[] {
+  return certificateRuleViolations(cert);
 }

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
 import { canonicalize } from '../certificate/canonical-json.js';
-import type { WipeCertificate } from '../certificate/model.js';
+import type { AnyWipeCertificate as WipeCertificate } from '../certificate/schema.js';
 import { schemaErrors } from '../certificate/schema.js';
 import { subjectLine } from '../pki/common.js';
 import { checkBackup } from './backup.js';

@@ -78,8 +78,10 @@ export async function perform(ctx: JobContext, a: Action, set: BackupSet): Promi
   }
 }
 
+/** A finished job: PASS 0, INCOMPLETE 11 (nothing failed), FAIL by what failed first. */
 export function exitForFacts(f: JobFacts, overall: string): number {
   if (overall === 'PASS') return ExitCode.Success;
+  if (overall === 'INCOMPLETE') return ExitCode.Incomplete;
   if (f.settle !== 'settled') return ExitCode.Precondition;
   if (f.stores.some((s) => s.backup !== 'verified')) return ExitCode.BackupFailed;
   return ExitCode.EraseFailed;
