@@ -53,9 +53,11 @@ describe('posdecom verify', () => {
     const r = await cli(['verify', join(job, 'certificate.json'), '--ca', pki.caCertPath]);
     expect(r.code).toBe(ExitCode.Success);
     const lines = r.stdout.trim().split('\n');
-    expect(lines).toHaveLength(10);
-    expect(lines.slice(0, 9).every((l) => l.startsWith('✓ '))).toBe(true);
-    expect(lines[9]).toBe('VERIFIED (overall result PASS)');
+    // The sample is a simulated terminal's certificate: verify says so before anything else.
+    expect(lines).toHaveLength(11);
+    expect(lines[0]).toBe('SIMULATED TERMINAL - NOT A DEVICE RECORD');
+    expect(lines.slice(1, 10).every((l) => l.startsWith('✓ '))).toBe(true);
+    expect(lines[10]).toBe('VERIFIED (overall result PASS)');
     expect(r.stderr).toBe('');
   });
 

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { ErrorCode, PosdecomError, isPosdecomError } from '../../protocol/errors.js';
+import { isSimulated, SIMULATED_BAND } from '../../wipe/certificate/simulated.js';
 import { verifyCertificate, type VerificationReport } from '../../wipe/verify/verify.js';
 import { describeError } from '../errors-text.js';
 import { ExitCode } from '../exit-codes.js';
@@ -49,12 +50,14 @@ export async function runVerify(args: VerifyArgs, io: VerifyIo = {}): Promise<nu
           certificateId: c.certificateId,
           device: { vendor: c.device.vendor, model: c.device.model, serial: c.device.serial },
           overall: c.overall,
+          simulated: isSimulated(c),
         }
       : null;
     out.write(
       `${JSON.stringify({ ok: report.ok, certificate: args.certificate, signature: sigPath, checks: report.checks, summary })}\n`,
     );
   } else {
+    if (isSimulated(report.certificate)) out.write(`${SIMULATED_BAND}\n`);
     for (const c of report.checks) out.write(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}\n`);
     const failed = report.checks.filter((c) => !c.ok).length;
     const overall = report.certificate ? ` (overall result ${report.certificate.overall.result})` : '';

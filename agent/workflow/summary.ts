@@ -1,4 +1,5 @@
 import type { WipeCertificate } from '../../wipe/certificate/model.js';
+import { SIMULATED_BAND } from '../../wipe/certificate/simulated.js';
 import type { JournalEntry } from '../journal.js';
 import type { WorkOrder } from '../work-order.js';
 import type { Inventory } from './context.js';
@@ -13,6 +14,8 @@ export interface JobSummary {
   model: string | null;
   workOrder: string | null;
   overall: string;
+  /** A simulated terminal (a `sim:` port, or one that said so): not a record of a device. */
+  simulated: boolean;
   exitCode: number;
   stopReason: string | null;
   certificate: { id: string; json: string; signature: string; pdf: string } | null;
@@ -40,6 +43,7 @@ export function summarize(i: {
     model: i.inventory?.identity.model ?? null,
     workOrder: i.workOrder?.id ?? null,
     overall: i.certificate?.overall.result ?? (i.exitCode === 0 && !i.facts ? 'NONE' : 'INCOMPLETE'),
+    simulated: i.certificate?.device.simulated ?? i.port.startsWith('sim:'),
     exitCode: i.exitCode,
     stopReason: i.stopReason ?? null,
     certificate: i.certificate
@@ -69,6 +73,7 @@ export function unstartedSummary(port: string, dir: string, exitCode: number, re
     model: null,
     workOrder: null,
     overall: 'INCOMPLETE',
+    simulated: port.startsWith('sim:'),
     exitCode,
     stopReason: reason,
     certificate: null,
@@ -82,7 +87,8 @@ export function summaryTable(s: JobSummary): string {
   const width = Math.max(10, ...rows.map((r) => r[0]!.length));
   const lines = [
     '',
-    `Terminal ${s.serial ?? '?'} (${s.model ?? '?'}), work order ${s.workOrder ?? '?'}: ${s.overall}`,
+    `Terminal ${s.serial ?? '?'} (${s.model ?? '?'}), work order ${s.workOrder ?? '?'}: ${s.overall}` +
+      (s.simulated ? `  [${SIMULATED_BAND}]` : ''),
     ...rows.map(([a, b, c]) => `  ${a!.padEnd(width)}  ${b!.padEnd(7)}  ${c}`),
   ];
   if (s.certificate) lines.push(`  certificate: ${s.certificate.json} (+ .p7s, .pdf)`);

@@ -186,6 +186,7 @@ export async function runJob(input: RunJobInput): Promise<JobRun> {
       model: null,
       workOrder: null,
       overall: 'INCOMPLETE',
+      simulated: port.startsWith('sim:'),
       exitCode,
       stopReason: describeError(error),
       certificate: null,

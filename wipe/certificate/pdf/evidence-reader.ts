@@ -57,16 +57,17 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** camelCase keys as words: "terminalSha256" -> "terminal SHA-256". */
+/** camelCase keys as words: "terminalSha256" -> "terminal SHA-256", "tidAfter" -> "TID after". */
 export function words(key: string): string {
   return key
-    .replace(/sha256/gi, ' SHA-256')
+    .replace(/sha256/gi, ' sha256')
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/[_-]+/g, ' ')
     .trim()
+    .toLowerCase()
     .replace(/\s+/g, ' ')
-    .replace(/^./, (c) => c.toLowerCase())
-    .replace(/\b(tid|mid|kcv|id)\b/gi, (w) => w.toUpperCase());
+    .replace(/\b(tid|mid|kcv|id|pan|sim)\b/g, (w) => w.toUpperCase())
+    .replace(/\bsha256\b/g, 'SHA-256');
 }
 
 /**
@@ -82,7 +83,8 @@ export function plain(v: unknown, depth = 0): string {
   if (Array.isArray(v)) {
     if (v.length === 0) return 'none';
     const shown = v.slice(0, 60).map((x) => plain(x, depth + 1));
-    return shown.join('; ') + (v.length > 60 ? `; and ${v.length - 60} more` : '');
+    const sep = v.every((x) => x === null || typeof x !== 'object') ? ', ' : '; ';
+    return shown.join(sep) + (v.length > 60 ? `${sep}and ${v.length - 60} more` : '');
   }
   if (isRecord(v)) {
     const parts = Object.entries(v).map(([k, x]) => `${words(k)} ${plain(x, depth + 1)}`);

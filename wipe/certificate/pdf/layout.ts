@@ -50,6 +50,58 @@ export function pdfText(s: string): string {
   return s.normalize('NFC').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
 }
 
+/**
+ * Breaks text into lines at spaces only. pdfkit's own wrapping also breaks after a hyphen
+ * (UAX #14), which would split a certificate id, a date or an openssl option across lines;
+ * only a single word wider than the whole line is cut, as nothing else can hold it.
+ */
+export function wrap(doc: Doc, text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of pdfText(text).split(/ +/)) {
+    const candidate = line === '' ? word : `${line} ${word}`;
+    if (doc.widthOfString(candidate) <= width) {
+      line = candidate;
+      continue;
+    }
+    if (line !== '') lines.push(line);
+    let rest = word;
+    while (doc.widthOfString(rest) > width && rest.length > 1) {
+      let n = rest.length - 1;
+      while (n > 1 && doc.widthOfString(rest.slice(0, n)) > width) n--;
+      lines.push(rest.slice(0, n));
+      rest = rest.slice(n);
+    }
+    line = rest;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+/** Height of wrapped text in the current font. */
+export function heightOf(doc: Doc, text: string, width: number): number {
+  return wrap(doc, text, width).length * doc.currentLineHeight(true);
+}
+
+/** Writes wrapped text line by line from (x, doc.y), starting a new page where one is full. */
+export function writeText(
+  doc: Doc,
+  text: string,
+  x: number,
+  width: number,
+  align: 'left' | 'right' | 'center' = 'left',
+): void {
+  const lh = doc.currentLineHeight(true);
+  for (const line of wrap(doc, text, width)) {
+    if (doc.y + lh > bottom(doc)) {
+      doc.addPage();
+    }
+    const y = doc.y;
+    doc.text(line, x, y, { width, align, lineBreak: false });
+    doc.y = y + lh;
+  }
+}
+
 /** Bottom of the writable area of the current page. */
 export function bottom(doc: Doc): number {
   return doc.page.height - doc.page.margins.bottom;
@@ -76,22 +128,22 @@ export function section(doc: Doc, title: string): void {
   doc.y += 4;
 }
 
-/** Label and value rows; a long value wraps within its column, whole words only. */
+/** Label and value rows; a long value wraps within its column, at spaces only. */
 export function pairs(doc: Doc, rows: ReadonlyArray<readonly [string, string]>, labelWidth = 130): void {
   for (const [label, value] of rows) {
     const valueWidth = WIDTH - labelWidth - 5;
     doc.font(FONT.bold).fontSize(8.5);
-    const labelHeight = doc.heightOfString(label, { width: labelWidth });
+    const labelHeight = heightOf(doc, label, labelWidth);
     doc.font(FONT.body);
-    const height = Math.max(11, labelHeight, doc.heightOfString(pdfText(value), { width: valueWidth }));
+    const height = Math.max(labelHeight, heightOf(doc, value, valueWidth));
     ensureSpace(doc, height);
     const y = doc.y;
-    doc.font(FONT.bold).fontSize(8.5).fillColor(GREY).text(label, PAGE.margin, y, { width: labelWidth });
-    doc
-      .font(FONT.body)
-      .fillColor('#000000')
-      .text(pdfText(value), PAGE.margin + labelWidth + 5, y, { width: valueWidth });
-    doc.y = Math.max(doc.y, y + height);
+    doc.font(FONT.bold).fillColor(GREY);
+    writeText(doc, label, PAGE.margin, labelWidth);
+    doc.y = y;
+    doc.font(FONT.body).fillColor('#000000');
+    writeText(doc, value, PAGE.margin + labelWidth + 5, valueWidth);
+    doc.y = y + height + 1;
   }
   doc.x = PAGE.margin;
 }
@@ -104,8 +156,21 @@ export function paragraph(
   const indent = o.indent ?? 0;
   doc.font(o.bold ? FONT.bold : FONT.body).fontSize(o.size ?? 9);
   const width = WIDTH - indent;
-  ensureSpace(doc, Math.min(doc.heightOfString(pdfText(text), { width }), 40));
-  doc.fillColor(o.colour ?? '#000000').text(pdfText(text), PAGE.margin + indent, doc.y, { width });
+  ensureSpace(doc, Math.min(heightOf(doc, text, width), 40));
+  doc.fillColor(o.colour ?? '#000000');
+  writeText(doc, text, PAGE.margin + indent, width);
+  doc.x = PAGE.margin;
+}
+
+/** A command a reader may copy: on one line, in a smaller size if it must be. */
+export function command(doc: Doc, text: string): void {
+  let size = 7.5;
+  doc.font(FONT.body).fontSize(size);
+  while (size > 5 && doc.widthOfString(text) > WIDTH - 10) doc.fontSize((size -= 0.25));
+  ensureSpace(doc, 12);
+  const y = doc.y;
+  doc.fillColor('#000000').text(pdfText(text), PAGE.margin + 10, y, { width: WIDTH - 10, lineBreak: false });
+  doc.y = y + doc.currentLineHeight(true) + 2;
   doc.x = PAGE.margin;
 }
 

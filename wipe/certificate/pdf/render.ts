@@ -11,8 +11,8 @@ import {
   PAGE,
   WIDTH,
   paragraph,
-  pdfText,
   registerFonts,
+  writeText,
   section,
 } from './layout.js';
 import { drawSteps } from './steps.js';
@@ -81,24 +81,20 @@ function header(doc: PDFKit.PDFDocument, cert: WipeCertificate, qr: Buffer, sha:
   const top = doc.page.margins.top;
   doc.image(qr, PAGE.margin + WIDTH - qrSize, top - 10, { width: qrSize });
   const textWidth = WIDTH - qrSize - 10;
-  doc
-    .font(FONT.bold)
-    .fontSize(18)
-    .fillColor('#000000')
-    .text('Certificate of Sanitization', PAGE.margin, top, {
-      width: textWidth,
-    });
+  doc.font(FONT.bold).fontSize(18).fillColor('#000000');
+  doc.y = top;
+  writeText(doc, 'Certificate of Sanitization', PAGE.margin, textWidth);
   doc.font(FONT.body).fontSize(9).fillColor(GREY);
-  doc.text(pdfText(`Payment terminal decommissioning, certificate ${cert.certificateId}`), {
-    width: textWidth,
-  });
-  doc.text(
-    pdfText(
-      `Issued ${cert.issuedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')} by ${cert.tool.name} ${cert.tool.version}`,
-    ),
-    { width: textWidth },
+  writeText(doc, 'Payment terminal decommissioning (NIST SP 800-88, PCI DSS)', PAGE.margin, textWidth);
+  writeText(doc, `Certificate ${cert.certificateId}`, PAGE.margin, textWidth);
+  writeText(
+    doc,
+    `Issued ${cert.issuedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')} by ${cert.tool.name} ${cert.tool.version}`,
+    PAGE.margin,
+    textWidth,
   );
-  doc.fontSize(7).text(`SHA-256 of certificate.json: ${sha}`, { width: textWidth });
+  doc.fontSize(6.5);
+  writeText(doc, `SHA-256 of certificate.json: ${sha}`, PAGE.margin, textWidth);
   doc.moveDown(0.8);
   const r = cert.overall.result;
   const y = Math.max(doc.y, top + qrSize - 4);

@@ -2,6 +2,7 @@ import type { WipeCertificate } from '../model.js';
 import {
   BAND_HEIGHT,
   COLOURS,
+  command,
   FONT,
   GREY,
   PAGE,
@@ -15,7 +16,9 @@ import {
 
 /** The certificate's blocks after NIST SP 800-88 Appendix G, in the order a reader needs them. */
 
-export const SIMULATED_BAND = 'SIMULATED TERMINAL - NOT A DEVICE RECORD';
+import { SIMULATED_BAND } from '../simulated.js';
+
+export { SIMULATED_BAND };
 
 const orNot = (v: string | null | undefined) => v ?? 'not recorded';
 
@@ -111,11 +114,20 @@ export function closingBlocks(doc: Doc, cert: WipeCertificate, jsonSha256: strin
   section(doc, 'How to verify this certificate');
   paragraph(
     doc,
-    'This PDF is a readable copy. The record is certificate.json, signed in certificate.p7s. With posdecom: ' +
-      'posdecom verify certificate.json --ca ca.crt.pem (the organisation CA certificate). Without posdecom: ' +
-      'openssl cms -verify -binary -inform DER -in certificate.p7s -content certificate.json -CAfile ca.crt.pem -out /dev/null. ' +
-      `The QR code holds "${cert.schemaVersion} ${cert.certificateId} sha256:" followed by the SHA-256 of certificate.json ` +
-      `(${jsonSha256}): sha256sum certificate.json must print the same.`,
+    'This PDF is a readable copy. The record is certificate.json, signed in certificate.p7s; ca.crt.pem is the ' +
+      "organisation's CA certificate. With posdecom:",
+    { size: 8 },
+  );
+  command(doc, 'posdecom verify certificate.json --ca ca.crt.pem');
+  paragraph(doc, 'Without posdecom, with openssl:', { size: 8 });
+  command(
+    doc,
+    'openssl cms -verify -binary -inform DER -in certificate.p7s -content certificate.json -CAfile ca.crt.pem -out /dev/null',
+  );
+  paragraph(
+    doc,
+    `The QR code holds "${cert.schemaVersion} ${cert.certificateId} sha256:" and the SHA-256 of certificate.json, ` +
+      `${jsonSha256}, which sha256sum certificate.json must print too.`,
     { size: 8 },
   );
   section(doc, 'Validation (a second person, NIST SP 800-88 rev.2 s.4.5)');

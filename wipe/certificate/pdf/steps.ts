@@ -1,7 +1,7 @@
 import type { StepRecord } from '../model.js';
 import { stepLabel } from '../results.js';
 import { evidenceSentences } from './evidence.js';
-import { COLOURS, FONT, GREY, PAGE, WIDTH, ensureSpace, pdfText, type Doc } from './layout.js';
+import { COLOURS, FONT, GREY, PAGE, WIDTH, ensureSpace, heightOf, writeText, type Doc } from './layout.js';
 
 /**
  * The steps, one block each: a heading line (step and target, result, start and duration),
@@ -42,29 +42,26 @@ export function stepParagraphs(s: StepRecord): { text: string; colour?: string }
 export function drawSteps(doc: Doc, steps: StepRecord[]): void {
   const indent = 14;
   for (const s of steps) {
-    const paragraphs = stepParagraphs(s).map((p) => ({ ...p, text: pdfText(p.text) }));
+    const paragraphs = stepParagraphs(s);
     doc.font(FONT.body).fontSize(8);
-    const first = paragraphs[0] ? doc.heightOfString(paragraphs[0].text, { width: WIDTH - indent }) : 0;
+    const first = paragraphs[0] ? heightOf(doc, paragraphs[0].text, WIDTH - indent) : 0;
     // Keep a step's heading with at least its first paragraph.
     ensureSpace(doc, 14 + Math.min(first, 60));
     const y = doc.y;
-    doc.font(FONT.bold).fontSize(9).fillColor('#000000').text(stepLabel(s), PAGE.margin, y, { width: 260 });
-    doc.fillColor(COLOURS[s.result] ?? '#000000').text(s.result, PAGE.margin + 265, y, { width: 70 });
-    doc
-      .font(FONT.body)
-      .fontSize(8)
-      .fillColor(GREY)
-      .text(`${clock(s.startedAt)} UTC, took ${duration(s)}`, PAGE.margin + 340, y + 1, {
-        width: WIDTH - 340,
-        align: 'right',
-      });
+    doc.font(FONT.bold).fontSize(9).fillColor('#000000');
+    writeText(doc, stepLabel(s), PAGE.margin, 260);
+    doc.y = y;
+    doc.fillColor(COLOURS[s.result] ?? '#000000');
+    writeText(doc, s.result, PAGE.margin + 265, 70);
+    doc.y = y + 1;
+    doc.font(FONT.body).fontSize(8).fillColor(GREY);
+    writeText(doc, `${clock(s.startedAt)} UTC, took ${duration(s)}`, PAGE.margin + 340, WIDTH - 340, 'right');
     doc.y = Math.max(doc.y, y + 12);
     for (const p of paragraphs) {
       doc.font(FONT.body).fontSize(8);
-      ensureSpace(doc, Math.min(doc.heightOfString(p.text, { width: WIDTH - indent }), 30));
-      doc
-        .fillColor(p.colour ?? '#000000')
-        .text(p.text, PAGE.margin + indent, doc.y, { width: WIDTH - indent });
+      ensureSpace(doc, Math.min(heightOf(doc, p.text, WIDTH - indent), 30));
+      doc.fillColor(p.colour ?? '#000000');
+      writeText(doc, p.text, PAGE.margin + indent, WIDTH - indent);
     }
     doc.y += 3;
     doc
