@@ -68,13 +68,13 @@ function describe(path: string, errors: ErrorObject[] | null | undefined): strin
   const e = [...(errors ?? [])].sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
   if (!e) return `attestation file ${path} is not valid`;
   const parts = e.instancePath.split('/').filter(Boolean);
-  const where = /^\d+$/.test(parts[0] ?? '') ? `entry ${Number(parts.shift()) + 1}` : 'the entry';
+  const where = /^\d+$/.test(parts[0] ?? '') ? `entry ${Number(parts.shift()) + 1}` : 'entry 1';
   const field = parts.join('.');
   const subject = `attestation file ${path}, ${where}${field ? `: ${field}` : ''}`;
   if (e.keyword === 'required') return `${subject}: ${String(e.params.missingProperty)} is missing`;
   if (e.keyword === 'additionalProperties')
     return `${subject}: unknown field ${String(e.params.additionalProperty)}`;
-  if (e.keyword === 'enum') return `${subject} is not a step; steps are ${STEP_NAMES.join(', ')}`;
+  if (e.keyword === 'enum') return `${subject} must be one of ${STEP_NAMES.join(', ')}`;
   return `${subject} ${e.message ?? 'is invalid'}`;
 }
 
