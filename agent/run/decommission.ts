@@ -40,13 +40,7 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
       ports,
       args['work-order'].map((f) => readWorkOrders(f)),
     );
-    const attestations: AttestationRequest[] = [];
-    for (const file of args.attest ?? []) attestations.push(...(await readAttestations(file)));
-    checkAttestationSerials(
-      attestations,
-      ordersPerJob.flat().map((w) => w.terminal.serial),
-      ports.length,
-    );
+    const attestations = await attestationsOf(args, ordersPerJob);
     const paths = resolveKeyPaths(
       {
         backupRecipient: args['backup-recipient'],
@@ -178,3 +172,15 @@ function assignWorkOrders(ports: string[], files: WorkOrder[][]): WorkOrder[][] 
 }
 
 export { ExitCode };
+
+/** Every --attest file, read and checked against the run before any terminal is touched. */
+async function attestationsOf(
+  args: DecommissionArgs,
+  ordersPerJob: WorkOrder[][],
+): Promise<AttestationRequest[]> {
+  const attestations: AttestationRequest[] = [];
+  for (const file of args.attest ?? []) attestations.push(...(await readAttestations(file)));
+  const serials = ordersPerJob.flat().map((w) => w.terminal.serial);
+  checkAttestationSerials(attestations, serials, args.port.length);
+  return attestations;
+}
