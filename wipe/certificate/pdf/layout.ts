@@ -115,8 +115,9 @@ export function ensureSpace(doc: Doc, height: number): void {
   }
 }
 
-export function section(doc: Doc, title: string): void {
-  ensureSpace(doc, 60);
+/** A section heading; `keep` is the room its block needs on the same page (a form is not split). */
+export function section(doc: Doc, title: string, keep = 60): void {
+  ensureSpace(doc, keep);
   doc.moveDown(0.6);
   doc.font(FONT.bold).fontSize(11).fillColor('#000000').text(title, PAGE.margin, doc.y, { width: WIDTH });
   doc

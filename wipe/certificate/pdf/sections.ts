@@ -130,7 +130,7 @@ export function closingBlocks(doc: Doc, cert: WipeCertificate, jsonSha256: strin
       `${jsonSha256}, which sha256sum certificate.json must print too.`,
     { size: 8 },
   );
-  section(doc, 'Validation (a second person, NIST SP 800-88 rev.2 s.4.5)');
+  section(doc, 'Validation (a second person, NIST SP 800-88 rev.2 s.4.5)', 200);
   paragraph(doc, `${cert.validation} Or by hand:`, { size: 8, colour: GREY });
   signatureFields(doc, [
     'Name',
@@ -142,7 +142,7 @@ export function closingBlocks(doc: Doc, cert: WipeCertificate, jsonSha256: strin
     'Outcome: accepted / not accepted',
     'Signature',
   ]);
-  section(doc, 'Hand-over of the device');
+  section(doc, 'Hand-over of the device', 160);
   paragraph(doc, `Destination: ${cert.destination.category} (${cert.destination.kind}).`, { size: 8.5 });
   signatureFields(doc, [
     'Handed over by (name)',
