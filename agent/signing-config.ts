@@ -63,7 +63,7 @@ export async function loadSignerFrom(paths: Required<KeyPaths>): Promise<Signer>
   if (chainPems.length === 0)
     throw new PosdecomError(ErrorCode.UsageBadFile, `${paths.chain} holds no certificate`);
   readPem(paths.signKey, 'signing key');
-  const passphrase = await getPassphrase('technician signing key');
+  const passphrase = await getPassphrase('technician signing key', { role: 'sign' });
   const keyObject = await loadPrivateKey(paths.signKey, passphrase);
   return { keyObject, certPem, chainPems };
 }

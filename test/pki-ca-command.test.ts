@@ -1,31 +1,43 @@
 import { spawnSync } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../agent/cli.js';
 import { ExitCode } from '../agent/exit-codes.js';
-import { PASSPHRASE_ENV } from '../wipe/pki/passphrase.js';
+import { PASSPHRASE_ENV, ROLE_ENV } from '../wipe/pki/passphrase.js';
 
 const PASSPHRASE = 'ca-command-passphrase-7f3a';
 
 /** Runs the real CLI parser on argv and captures everything it prints. */
-async function cli(argv: string[], passphrase: string | null) {
+const ALL_VARS = [PASSPHRASE_ENV, ...Object.values(ROLE_ENV)];
+
+async function cli(argv: string[], passphrase: string | null | Record<string, string | undefined>) {
   const out: string[] = [];
   const err: string[] = [];
   const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => out.push(String(s)) > 0);
   const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => err.push(String(s)) > 0);
-  const saved = process.env[PASSPHRASE_ENV];
-  if (passphrase === null) delete process.env[PASSPHRASE_ENV];
-  else process.env[PASSPHRASE_ENV] = passphrase;
+  // One passphrase for every role, or the variables given one by one.
+  const env: Record<string, string | undefined> =
+    passphrase === null || typeof passphrase === 'string'
+      ? Object.fromEntries(ALL_VARS.map((v) => [v, passphrase ?? undefined]))
+      : passphrase;
+  const saved = Object.fromEntries(ALL_VARS.map((v) => [v, process.env[v]]));
+  for (const v of ALL_VARS) {
+    if (env[v] === undefined) delete process.env[v];
+    else process.env[v] = env[v];
+  }
   try {
     const code = await main(argv);
     return { code, stdout: out.join(''), stderr: err.join('') };
   } finally {
     so.mockRestore();
     se.mockRestore();
-    if (saved === undefined) delete process.env[PASSPHRASE_ENV];
-    else process.env[PASSPHRASE_ENV] = saved;
+    for (const v of ALL_VARS) {
+      if (saved[v] === undefined) delete process.env[v];
+      else process.env[v] = saved[v];
+    }
   }
 }
 
@@ -41,7 +53,10 @@ describe('posdecom ca', () => {
     // No command ever prints the passphrase, whatever happened.
     for (const o of outputs.splice(0)) expect(o).not.toContain(PASSPHRASE);
   });
-  const run = async (argv: string[], passphrase: string | null = PASSPHRASE) => {
+  const run = async (
+    argv: string[],
+    passphrase: string | null | Record<string, string | undefined> = PASSPHRASE,
+  ) => {
     const r = await cli(argv, passphrase);
     outputs.push(r.stdout, r.stderr);
     return r;
@@ -141,7 +156,7 @@ describe('posdecom ca', () => {
     const r = await run(['ca', 'init', '--out', join(dir, 'nope'), '--org', 'A'], null);
     expect(r.code).toBe(ExitCode.Usage);
     expect(r.stderr).toBe(
-      'posdecom: no passphrase for the new CA key: set POSDECOM_KEY_PASSPHRASE or run in a terminal\n',
+      'posdecom: no passphrase for the new CA key: set POSDECOM_CA_PASSPHRASE or run in a terminal\n',
     );
   });
 
@@ -157,6 +172,68 @@ describe('posdecom ca', () => {
     const r = await run(argv);
     expect(r.code).toBe(ExitCode.Usage);
     expect(r.stderr).toMatch(message);
+  });
+
+  it('never encrypts a new technician key with the CA passphrase: its own variable or a terminal, else exit 2', async () => {
+    const ca = join(dir, 'ca-roles');
+    expect(
+      (
+        await run(['ca', 'init', '--out', ca, '--org', 'A', '--key-bits', '2048'], {
+          POSDECOM_CA_PASSPHRASE: PASSPHRASE,
+        })
+      ).code,
+    ).toBe(0);
+    const issue = [
+      'ca',
+      'issue',
+      '--ca',
+      ca,
+      '--name',
+      'N',
+      '--email',
+      'n@example.com',
+      '--key-bits',
+      '2048',
+    ];
+    // Only the CA's variable (and the generic fallback) set: creating the technician key is refused.
+    const refused = await run([...issue, '--out', join(dir, 't-roles')], {
+      POSDECOM_CA_PASSPHRASE: PASSPHRASE,
+      POSDECOM_KEY_PASSPHRASE: PASSPHRASE,
+    });
+    expect(refused.code).toBe(ExitCode.Usage);
+    expect(refused.stderr).toBe(
+      'posdecom: no passphrase for the new technician key: set POSDECOM_SIGN_PASSPHRASE or run in a terminal\n',
+    );
+    await expect(readdir(join(dir, 't-roles'))).rejects.toThrow();
+    // With its own variable, the new key opens with that passphrase and not with the CA's.
+    const made = await run([...issue, '--out', join(dir, 't-roles2')], {
+      POSDECOM_CA_PASSPHRASE: PASSPHRASE,
+      POSDECOM_SIGN_PASSPHRASE: 'technician-only-passphrase',
+    });
+    expect(made.code, made.stderr).toBe(0);
+    const key = await readFile(join(dir, 't-roles2', 'technician.key.pem'), 'utf8');
+    expect(() => createPrivateKey({ key, passphrase: PASSPHRASE })).toThrow();
+    expect(createPrivateKey({ key, passphrase: 'technician-only-passphrase' }).type).toBe('private');
+    // An existing CA key still opens with the generic fallback alone.
+    const fallback = await run(
+      [
+        'ca',
+        'issue-recipient',
+        '--ca',
+        ca,
+        '--name',
+        'R',
+        '--key-bits',
+        '2048',
+        '--out',
+        join(dir, 'r-roles'),
+      ],
+      {
+        POSDECOM_KEY_PASSPHRASE: PASSPHRASE,
+        POSDECOM_RECIPIENT_PASSPHRASE: 'recipient-only-passphrase',
+      },
+    );
+    expect(fallback.code, fallback.stderr).toBe(0);
   });
 
   it('takes no passphrase flag', async () => {

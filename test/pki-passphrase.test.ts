@@ -106,4 +106,18 @@ describe('getPassphrase', () => {
       'empty passphrase',
     );
   });
+
+  it("reads a role's own variable first, and the generic one only for an existing key", async () => {
+    const env = { [PASSPHRASE_ENV]: 'generic', POSDECOM_SIGN_PASSPHRASE: 'signing' };
+    expect(await getPassphrase('technician key', { env, role: 'sign' })).toBe('signing');
+    expect(await getPassphrase('CA key', { env, role: 'ca' })).toBe('generic');
+    await expect(
+      getPassphrase('new CA key', {
+        env,
+        role: 'ca',
+        confirm: true,
+        input: Object.assign(new FakeTty(), { isTTY: false }),
+      }),
+    ).rejects.toThrow('no passphrase for the new CA key: set POSDECOM_CA_PASSPHRASE or run in a terminal');
+  });
 });

@@ -37,7 +37,9 @@ export const caCommand = defineCommand<CaArgs>({
         default: 3072,
         describe: 'RSA key size',
       })
-      .epilog('Passphrases come from POSDECOM_KEY_PASSPHRASE or a no-echo prompt, never from a flag.')
+      .epilog(
+        'Passphrases come from POSDECOM_CA_PASSPHRASE, POSDECOM_SIGN_PASSPHRASE, POSDECOM_RECIPIENT_PASSPHRASE (POSDECOM_KEY_PASSPHRASE only opens existing keys) or a no-echo prompt, never from a flag.',
+      )
       .check((argv) => {
         // Thrown, not returned: the CLI treats a PosdecomError from yargs as a usage error (exit 2)
         // and, unlike a returned message, it stops the command from running.

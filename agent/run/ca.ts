@@ -1,6 +1,6 @@
 import { ErrorCode, isPosdecomError } from '../../protocol/errors.js';
 import type { RsaBits } from '../../wipe/pki/keys.js';
-import { getPassphrase, type PassphraseOptions } from '../../wipe/pki/passphrase.js';
+import { getPassphrase, type KeyRole, type PassphraseOptions } from '../../wipe/pki/passphrase.js';
 import { initCa, issueRecipient, issueTechnician, loadCa } from '../../wipe/pki/ca.js';
 import { describeError } from '../errors-text.js';
 import { ExitCode } from '../exit-codes.js';
@@ -31,20 +31,21 @@ export interface CaIo {
 export async function runCa(args: CaArgs, io: CaIo = {}): Promise<number> {
   const out = io.stdout ?? process.stdout;
   const err = io.stderr ?? process.stderr;
-  const ask = (purpose: string, confirm = false) => getPassphrase(purpose, { ...io.passphrase, confirm });
+  const ask = (purpose: string, role: KeyRole, confirm = false) =>
+    getPassphrase(purpose, { ...io.passphrase, role, confirm });
   const keyBits = args['key-bits'] as RsaBits;
   let written: string[];
   try {
     if (args.action === 'init') {
-      const passphrase = await ask('new CA key', true);
+      const passphrase = await ask('new CA key', 'ca', true);
       const r = await initCa(args.out, { passphrase, organisation: required(args.org), keyBits });
       written = [r.certPath, r.keyPath];
     } else {
-      const ca = await loadCa(required(args.ca), await ask('CA key'));
-      const passphrase = await ask(
-        args.action === 'issue' ? 'new technician key' : 'new backup recipient key',
-        true,
-      );
+      const ca = await loadCa(required(args.ca), await ask('CA key', 'ca'));
+      const passphrase =
+        args.action === 'issue'
+          ? await ask('new technician key', 'sign', true)
+          : await ask('new backup recipient key', 'recipient', true);
       const common = {
         passphrase,
         name: required(args.name),

@@ -8,6 +8,18 @@ import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
 
 export const PASSPHRASE_ENV = 'POSDECOM_KEY_PASSPHRASE';
 
+/**
+ * One variable per key role, so a passphrase set for one key never protects another: with only
+ * POSDECOM_CA_PASSPHRASE set, `ca issue` cannot quietly encrypt the new technician key with the
+ * CA's passphrase. POSDECOM_KEY_PASSPHRASE is only a fallback for opening an existing key.
+ */
+export type KeyRole = 'ca' | 'sign' | 'recipient';
+export const ROLE_ENV: Readonly<Record<KeyRole, string>> = Object.freeze({
+  ca: 'POSDECOM_CA_PASSPHRASE',
+  sign: 'POSDECOM_SIGN_PASSPHRASE',
+  recipient: 'POSDECOM_RECIPIENT_PASSPHRASE',
+});
+
 /** A readable TTY, reduced to what the prompt uses (process.stdin fits). */
 export interface PromptInput {
   isTTY?: boolean;
@@ -22,8 +34,13 @@ export interface PromptInput {
 }
 
 export interface PassphraseOptions {
-  /** Ask twice (for a key about to be created) so a typo does not lock the key away. */
+  /**
+   * For a key about to be created: asked twice on a TTY so a typo does not lock the key away,
+   * and never taken from POSDECOM_KEY_PASSPHRASE (only from the role's own variable).
+   */
   confirm?: boolean;
+  /** Which key: its own variable is read first (see ROLE_ENV). */
+  role?: KeyRole;
   env?: NodeJS.ProcessEnv;
   input?: PromptInput;
   output?: { write(s: string): unknown };
@@ -31,21 +48,29 @@ export interface PassphraseOptions {
 
 export async function getPassphrase(purpose: string, options: PassphraseOptions = {}): Promise<string> {
   const env = options.env ?? process.env;
-  const fromEnv = env[PASSPHRASE_ENV];
-  if (fromEnv !== undefined) {
-    if (fromEnv.length === 0) throw usage(`${PASSPHRASE_ENV} is set but empty`);
+  const newKey = options.confirm === true;
+  const roleVar = options.role ? ROLE_ENV[options.role] : undefined;
+  // A new key with a role takes only its role's variable; an existing one falls back.
+  const names = [roleVar, newKey && roleVar ? undefined : PASSPHRASE_ENV].filter(
+    (n): n is string => n !== undefined,
+  );
+  for (const name of names) {
+    const fromEnv = env[name];
+    if (fromEnv === undefined) continue;
+    if (fromEnv.length === 0) throw usage(`${name} is set but empty`);
     return fromEnv;
   }
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stderr;
   if (!input.isTTY || typeof input.setRawMode !== 'function') {
-    throw usage(`no passphrase for the ${purpose}: set ${PASSPHRASE_ENV} or run in a terminal`);
+    const set = names.length > 1 ? `${names[0]} (or ${names[1]})` : names[0];
+    throw usage(`no passphrase for the ${purpose}: set ${set} or run in a terminal`);
   }
   const first = await readHidden(input, output, `Passphrase for the ${purpose}: `);
   if (first.length === 0) throw usage('an empty passphrase is not allowed');
   if (options.confirm) {
     const second = await readHidden(input, output, `Repeat the passphrase for the ${purpose}: `);
-    if (second !== first) throw usage('the passphrases do not match');
+    if (second !== first) throw usage('the passphrases do not match; nothing was written');
   }
   return first;
 }
