@@ -1,6 +1,8 @@
 import type { Argv } from 'yargs';
 import { parseSettings, type PortSettings } from '../protocol/transport/port-spec.js';
 import type { SessionOptions } from '../protocol/line/session/session.js';
+import { ErrorCode, PosdecomError } from '../protocol/errors.js';
+import { validPartBytes } from '../wipe/backup/parts.js';
 
 /** Option groups shared by the commands that talk to a terminal. */
 export interface PortArgs {
@@ -64,4 +66,16 @@ export function portSettingsFrom(a: PortArgs): PortSettings {
 export function sessionOptionsFrom(a: PortArgs): Partial<SessionOptions> {
   const t = Number.isFinite(a.timeout) && a.timeout >= 10 ? Math.min(a.timeout, 600_000) : 3000;
   return { requestTimeoutMs: t, helloTimeoutMs: Math.max(t, Math.min(10_000, t * 3)) };
+}
+
+/** --backup-part-size: bytes of plaintext per backup part, a multiple of 4096 (README: backup). */
+export function partBytesFrom(value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!validPartBytes(value)) {
+    throw new PosdecomError(
+      ErrorCode.UsageInvalid,
+      `--backup-part-size ${value}: give a whole number of bytes, a multiple of 4096`,
+    );
+  }
+  return value;
 }

@@ -12,6 +12,7 @@ import { SimulatedTerminal } from '../protocol/line/terminal/index.js';
 import type { Channel } from '../protocol/domain.js';
 import { backupStore, type StoreBackupResult } from '../wipe/backup/store-backup.js';
 import type { Recipient } from '../wipe/cms/encrypt.js';
+import { FingerprintKey } from '../wipe/erasure/fingerprints.js';
 
 /**
  * One store backed up through the agent's real pipeline, against an in-process simulated
@@ -33,7 +34,7 @@ export interface GoodputOptions {
   turnaroundMs: number;
   settings: PortSettings;
   compression?: Compression[];
-  recipient: Recipient;
+  recipient: Recipient & { sha256Fingerprint: string };
   seed?: number;
 }
 
@@ -83,9 +84,9 @@ export async function measureGoodput(o: GoodputOptions): Promise<GoodputResult> 
     const started = performance.now();
     const result: StoreBackupResult = await backupStore(info, {
       backupDir: dir,
-      workDir: dir,
       index: 1,
       recipient: o.recipient,
+      fingerprints: { key: FingerprintKey.generate(), dir },
       read: (store, from, size, sink) => d.readStore(store, from, size, sink),
     });
     const seconds = (performance.now() - started) / 1000;

@@ -2,7 +2,7 @@
  * One paced goodput measurement in a fresh process, so no measurement inherits another's heap,
  * timers or JIT state: `node dist/bench/child.js '<ChildRequest JSON>'` prints one JSON line.
  */
-import { readFile } from 'node:fs/promises';
+import { loadRecipient } from '../wipe/cms/encrypt.js';
 import { parseSettings } from '../protocol/transport/port-spec.js';
 import type { Compression } from '../protocol/line/payload.js';
 import { measureGoodput } from './backup-goodput.js';
@@ -30,6 +30,6 @@ const result = await measureGoodput({
   // `baud`, 10 bit-times a byte (8N1, or 7E1 for the 7-bit link).
   settings: parseSettings({ baud: request.baud, dataBits: request.dataBits, parity: request.parity }),
   ...(request.compression ? { compression: request.compression } : {}),
-  recipient: { certPem: await readFile(request.recipientCertPath, 'utf8') },
+  recipient: await loadRecipient(request.recipientCertPath),
 });
 process.stdout.write(JSON.stringify(result) + '\n');

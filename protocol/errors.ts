@@ -40,6 +40,7 @@ export enum ErrorCode {
   WorkflowInterrupted = 504,
   WorkflowEraseFailed = 505,
   WorkflowAnomaly = 506,
+  WorkflowLocked = 507,
 
   // Backup.
   BackupFailed = 600,

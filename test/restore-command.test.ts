@@ -47,12 +47,13 @@ async function makeBackup(extra: ManifestStore[] = []): Promise<{ job: string; b
     stores.push({
       name, file, kind: 'journal', size: plain.length, records: 1, cardData: true,
       terminalSha256: sha256(plain), receivedSha256: enc.plaintextSha256, ciphertextSha256: enc.ciphertextSha256,
+      parts: [{ file, offset: 0, length: plain.length, plaintextSha256: enc.plaintextSha256, ciphertextSha256: enc.ciphertextSha256 }],
       status: 'ok', startedAt: at, finishedAt: at,
     }); // prettier-ignore
   }
   const { certPem: _pem, ...recipient } = await loadRecipient(keys.certPath);
   const m: BackupManifest = {
-    format: 'posdecom-backup/1',
+    format: 'posdecom-backup/2',
     tool: { name: 'posdecom', version: '0.1.0' },
     createdAt: new Date().toISOString(),
     updatedAt: new Date().toISOString(),
@@ -150,7 +151,7 @@ describe('posdecom backup decrypt', () => {
     const at = new Date().toISOString();
     const failed: ManifestStore = {
       name: 'keys\u001b[2J', file: '03-keys.cms', kind: 'keys', size: 5, records: 0, cardData: false,
-      terminalSha256: '', receivedSha256: '', ciphertextSha256: '', status: 'failed',
+      terminalSha256: '', receivedSha256: '', ciphertextSha256: '', parts: [], status: 'failed',
       error: 'terminal refused\u001b]0;pwned\u0007', startedAt: at, finishedAt: at,
     }; // prettier-ignore
     const { job } = await makeBackup([failed]);
@@ -172,7 +173,7 @@ describe('posdecom backup decrypt', () => {
   const usage: Array<[string, () => Promise<{ in: string; key: string }>, NodeJS.ProcessEnv, RegExp]> = [
     ['no manifest', async () => ({ in: keys.dir, key: keys.keyPath }), {}, /no manifest\.json in /],
     ['a missing key file', async () => ({ in: (await makeBackup()).job, key: join(keys.dir, 'nokey.pem') }), {}, /private key file .* not found/],
-    ['an encrypted key, no passphrase and no terminal', async () => ({ in: (await makeBackup()).job, key: keys.encKeyPath }), {}, /set POSDECOM_KEY_PASSPHRASE or run in a terminal/],
+    ['an encrypted key, no passphrase and no terminal', async () => ({ in: (await makeBackup()).job, key: keys.encKeyPath }), {}, /set POSDECOM_RECIPIENT_PASSPHRASE \(or POSDECOM_KEY_PASSPHRASE\) or run in a terminal/],
     ['a wrong passphrase', async () => ({ in: (await makeBackup()).job, key: keys.encKeyPath }), { POSDECOM_KEY_PASSPHRASE: 'wrong' }, /wrong passphrase/],
     ['a hostile manifest', async () => {
       const { backup } = await makeBackup();

@@ -17,7 +17,7 @@ afterAll(async () => rm(dir, { recursive: true, force: true }));
 const digest = (c: string): string => c.repeat(64);
 
 function store(over: Partial<ManifestStore> = {}): ManifestStore {
-  return {
+  const s: Omit<ManifestStore, 'parts'> = {
     name: 'journal',
     file: '00-journal.cms',
     kind: 'journal',
@@ -32,11 +32,19 @@ function store(over: Partial<ManifestStore> = {}): ManifestStore {
     finishedAt: '2026-01-01T00:00:01.000Z',
     ...over,
   };
+  const whole = {
+    file: s.file,
+    offset: 0,
+    length: s.size,
+    plaintextSha256: s.receivedSha256,
+    ciphertextSha256: s.ciphertextSha256,
+  };
+  return { parts: s.status === 'ok' ? [whole] : [], ...s };
 }
 
 function manifest(stores: ManifestStore[] = [store()]): BackupManifest {
   return {
-    format: 'posdecom-backup/1',
+    format: 'posdecom-backup/2',
     tool: { name: 'posdecom', version: '0.1.0' },
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:02.000Z',
@@ -82,7 +90,7 @@ describe('manifest.json', () => {
   });
 
   const hostile: Array<[string, unknown, RegExp]> = [
-    ['an unknown format', { ...manifest(), format: 'posdecom-backup/2' }, /unknown format "posdecom-backup\/2"/],
+    ['an unknown format', { ...manifest(), format: 'posdecom-backup/9' }, /unknown format "posdecom-backup\/9"/],
     ['a path escaping the directory', manifest([store({ file: '../../etc/passwd' })]), /stores\[0\]\.file is not a plain \.cms file name/],
     ['an absolute path', manifest([store({ file: '/dev/sda.cms' })]), /not a plain/],
     ['a drive letter', manifest([store({ file: 'C:\\x.cms' })]), /not a plain/],

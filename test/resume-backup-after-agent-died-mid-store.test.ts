@@ -1,142 +1,276 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHUNK_BYTES } from '../wipe/cms/format.js';
+import { runBackupDecrypt } from '../agent/run/backup-decrypt.js';
+import { decryptFileInto } from '../wipe/cms/decrypt.js';
 import { loadPrivateKey } from '../wipe/pki/keys.js';
-import { restoreBackup } from '../wipe/backup/restore.js';
+import { readManifest } from '../wipe/backup/manifest.js';
 import { cliJob, journalLines, runCliKilling } from './helpers/fault-cli.js';
 import { expectCertificate, removeScratch, sharedPki } from './helpers/fault-harness.js';
-import { readReplies } from './helpers/fault-transcript.js';
+import { createTestPki } from './helpers/job-harness.js';
 
 /**
- * The agent process dies in the middle of a store's backup (it gives up on the link: exit 9),
- * and `decommission --resume` continues that store's backup file from the last complete chunk
- * on disk instead of reading the store again from zero (wipe/cms/resume.ts). A sidecar that is
- * spoiled or gone makes the store start again from zero, and the job still ends PASS.
+ * The agent process stops in the middle of a store's backup (it gives up on the link: exit 9),
+ * and `decommission --resume` keeps the complete parts the first run wrote (each a whole CMS file
+ * under its own content key, wrapped only to the backup recipient), re-reads their range to check
+ * them, and writes on from the last one. Nothing in DIR opens with the technician's key; every
+ * part opens with the recipient's, with our command and with openssl, and joins to the store.
  */
 
 const MODEL = 'countertop';
-const STORE = 'journal'; // 256 KiB: four chunks of the backup file
+const STORE = 'journal'; // 256 KiB: four parts of 64 KiB
+const PART = 65536;
 
 afterAll(removeScratch);
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)],
+  );
+}
+
+function openssl(file: string, cert: string, key: string, out: string, passphrase: string) {
+  return spawnSync(
+    'openssl',
+    ['cms', '-decrypt', '-binary', '-inform', 'DER', '-in', file, '-recip', cert, '-inkey', key].concat([
+      '-passin',
+      'env:VAR',
+      '-out',
+      out,
+    ]),
+    { encoding: 'utf8', env: { ...process.env, VAR: passphrase } },
+  );
+}
+
 async function job(seed: number) {
   const pki = await sharedPki();
   const { truth, root, out, env, args } = await cliJob({ model: MODEL, seed, name: 'resume-backup', pki });
   const backupDir = join(out, 'backup');
-  const partials = () =>
+  const partFiles = () =>
     readdirSync(backupDir)
-      .filter((n) => n.startsWith('.'))
+      .filter((n) => n.startsWith(`01-${STORE}.p`))
       .sort();
-
-  /** First run: the link drops half-way through the store and the agent gives up (exit 9). */
+  const notes = (event: string) =>
+    journalLines(join(out, 'journal.jsonl')).filter((e) => e.type === 'note' && e.data?.event === event);
   const cut = async () => {
     const run = await runCliKilling(
       args(
-        '&faults=disconnect-at=READ:journal:50%25',
+        '&faults=disconnect-at=READ:journal:60%25',
         '--reconnect-wait',
         '0',
-        '--record',
-        join(root, 'cut.jsonl'),
+        '--backup-part-size',
+        `${PART}`,
       ),
       env,
     );
     expect(run.code, run.stderr).toBe(9);
-    const cutReads = readReplies(join(root, 'cut.jsonl')).filter((x) => x.store === STORE);
-    expect(cutReads.at(-1)!.offset).toBeGreaterThanOrEqual(CHUNK_BYTES);
     return run;
   };
-
-  /** The resumed run; returns the offsets the agent asked for, for the store, in order. */
   const resume = async () => {
-    const record = join(root, 'resume.jsonl');
-    const run = await runCliKilling(args('', '--resume', '--record', record), env);
+    const run = await runCliKilling(args('', '--resume', '--backup-part-size', `${PART}`), env);
     expect(run.code, run.stderr).toBe(0);
-    return readReplies(record).filter((x) => x.store === STORE);
+    return run;
   };
-
-  /** PASS, the backups restore byte-exact, and the README's openssl line opens the store's file. */
-  const expectGoodEnd = async () => {
-    await expectCertificate(out, 'PASS');
-    const restored = await restoreBackup({
-      backupDir,
-      key: await loadPrivateKey(pki.recipientKeyPath, pki.passphrase),
-      outDir: join(root, 'restored'),
-    });
-    for (const s of restored.stores) {
-      expect(s.status, s.error ?? s.name).toBe('restored');
-      expect(sha256(readFileSync(join(root, 'restored', s.output!))), s.name).toBe(truth.get(s.name));
-    }
-    const file = readdirSync(backupDir).find((n) => n.endsWith(`-${STORE}.cms`))!;
-    const plain = join(root, 'openssl.bin');
-    const r = spawnSync(
-      'openssl',
-      ['cms', '-decrypt', '-binary', '-inform', 'DER', '-in', join(backupDir, file)]
-        .concat(['-recip', pki.recipientCertPath, '-inkey', pki.recipientKeyPath, '-passin', 'env:VAR'])
-        .concat(['-out', plain]),
-      { encoding: 'utf8', env: { ...process.env, VAR: pki.passphrase } },
-    );
-    expect(r.status, r.stderr).toBe(0);
-    expect(sha256(readFileSync(plain))).toBe(truth.get(STORE));
-    expect(partials()).toEqual([]);
-  };
-
-  const notes = () =>
-    journalLines(join(out, 'journal.jsonl')).filter(
-      (e) => e.type === 'note' && e.data?.event === 'backup-resume',
-    );
-  return { cut, resume, expectGoodEnd, partials, notes, backupDir };
+  return { pki, truth, root, out, backupDir, partFiles, notes, cut, resume, args, env };
 }
 
-describe('a store backup cut short by the agent dying', () => {
-  it.concurrent('is continued by --resume from the last complete chunk on disk, not from zero', async () => {
-    const j = await job(4101);
+describe('a store backup cut short by the agent stopping', () => {
+  it.concurrent(
+    'is continued by --resume after its complete parts, and only the recipient key opens any of it',
+    async () => {
+      const j = await job(4101);
+      await j.cut();
+      const kept = j.partFiles();
+      expect(kept.length).toBeGreaterThanOrEqual(1);
+      expect(readdirSync(j.backupDir).filter((n) => n.endsWith('.resume'))).toEqual([]);
+      const before = new Map(kept.map((f) => [f, sha256(readFileSync(join(j.backupDir, f)))]));
+      await j.resume();
+      // The parts of the first run are kept as they were, not written again.
+      for (const [f, digest] of before) expect(sha256(readFileSync(join(j.backupDir, f))), f).toBe(digest);
+      expect(j.notes('backup-resume').map((e) => e.data)).toEqual([
+        { event: 'backup-resume', store: STORE, offset: kept.length * PART, parts: kept.length },
+      ]);
+      await expectCertificate(j.out, 'PASS');
+
+      const { manifest } = await readManifest(j.backupDir);
+      const entry = manifest.stores.find((s) => s.name === STORE)!;
+      expect(entry.parts.map((p) => p.file)).toEqual(j.partFiles());
+      expect(entry.parts.map((p) => [p.offset, p.length])).toEqual([0, 1, 2, 3].map((i) => [i * PART, PART]));
+
+      // No file in DIR (journal, manifest, fingerprints, leftovers) opens with the technician's key.
+      const technician = await loadPrivateKey(j.pki.technicianKeyPath, j.pki.passphrase);
+      for (const file of filesUnder(j.out)) {
+        const o = openssl(
+          file,
+          j.pki.technicianCertPath,
+          j.pki.technicianKeyPath,
+          join(j.root, 'x'),
+          j.pki.passphrase,
+        );
+        expect(o.status, file).not.toBe(0);
+        await expect(
+          decryptFileInto(file, technician, async () => {}, '0'.repeat(64)),
+          file,
+        ).rejects.toThrow();
+      }
+
+      // Each part opens with the recipient key via openssl; `cat` joins them into the store.
+      const plains = entry.parts.map((p, i) => {
+        const plain = join(j.root, `part-${i}.bin`);
+        const o = openssl(
+          join(j.backupDir, p.file),
+          j.pki.recipientCertPath,
+          j.pki.recipientKeyPath,
+          plain,
+          j.pki.passphrase,
+        );
+        expect(o.status, o.stderr).toBe(0);
+        expect(sha256(readFileSync(plain))).toBe(p.plaintextSha256);
+        return readFileSync(plain);
+      });
+      expect(sha256(Buffer.concat(plains))).toBe(j.truth.get(STORE));
+
+      // `backup decrypt` joins them too, byte-exact with the store.
+      const restored = join(j.root, 'restored');
+      const code = await runBackupDecrypt(
+        { in: j.out, key: j.pki.recipientKeyPath, out: restored },
+        {
+          stdout: { write: () => true },
+          passphrase: { env: { POSDECOM_RECIPIENT_PASSPHRASE: j.pki.passphrase } },
+        },
+      );
+      expect(code).toBe(0);
+      for (const s of manifest.stores)
+        expect(sha256(readFileSync(join(restored, s.file.replace(/\.cms$/, '.bin')))), s.name).toBe(
+          j.truth.get(s.name),
+        );
+    },
+  );
+
+  it.concurrent('discards a torn part and old-format resume sidecars, with a journal note each', async () => {
+    const j = await job(4102);
     await j.cut();
-    expect(j.partials()).toEqual([`.01-${STORE}.cms.partial`, `.01-${STORE}.cms.resume`]);
-    const reads = await j.resume();
-    expect(reads[0]!.offset).toBeGreaterThan(0);
-    expect(reads[0]!.offset % CHUNK_BYTES).toBe(0);
-    expect(j.notes().map((e) => e.data)).toEqual([
-      { event: 'backup-resume', store: STORE, offset: reads[0]!.offset },
-    ]);
-    await j.expectGoodEnd();
+    const torn = join(j.backupDir, `.01-${STORE}.p004.cms.0123456789ab.partial`);
+    const sidecar = join(j.backupDir, `.01-${STORE}.cms.resume`);
+    writeFileSync(torn, Buffer.alloc(3000, 7));
+    writeFileSync(sidecar, '{"format":"posdecom-backup-resume/1","wrappedKey":"AAAA"}\n');
+    await j.resume();
+    expect(readdirSync(j.backupDir).filter((n) => n.startsWith('.'))).toEqual([]);
+    expect(j.notes('leftover-removed').map((e) => e.data?.file)).toEqual(
+      expect.arrayContaining([
+        `backup/.01-${STORE}.p004.cms.0123456789ab.partial`,
+        `backup/.01-${STORE}.cms.resume`,
+      ]),
+    );
+    await expectCertificate(j.out, 'PASS');
   });
 
   it.concurrent(
-    'starts the store again from zero when the sidecar was tampered with, and still ends PASS',
+    'writes again a kept part whose file was changed after the cut, and still ends PASS',
     async () => {
-      const j = await job(4102);
+      const j = await job(4103);
       await j.cut();
-      const side = join(j.backupDir, `.01-${STORE}.cms.resume`);
-      const s = JSON.parse(readFileSync(side, 'utf8')) as { wrappedKey: string };
-      const k = Buffer.from(s.wrappedKey, 'base64');
-      k[7] = (k[7] ?? 0) ^ 0x40;
-      writeFileSync(side, JSON.stringify({ ...s, wrappedKey: k.toString('base64') }));
-      const reads = await j.resume();
-      expect(reads[0]!.offset).toBe(0);
-      expect(j.notes().map((e) => e.data?.restartedBecause)).toEqual([
-        expect.stringMatching(/does not unwrap/),
+      const first = join(j.backupDir, j.partFiles()[0]!);
+      const bytes = readFileSync(first);
+      bytes[bytes.length - 40] = (bytes[bytes.length - 40] ?? 0) ^ 1;
+      writeFileSync(first, bytes);
+      const mtime = statSync(first).mtimeMs;
+      await j.resume();
+      expect(statSync(first).mtimeMs).not.toBe(mtime);
+      expect(j.notes('backup-resume').map((e) => e.data?.restartedBecause)).toEqual([
+        expect.stringMatching(/p001\.cms differs from its checkpoint/),
       ]);
-      await j.expectGoodEnd();
+      await expectCertificate(j.out, 'PASS');
     },
   );
 
   it.concurrent(
-    'starts the store again from zero when the sidecar is missing, and still ends PASS',
+    'refuses --resume with another --backup-recipient (exit 6) before touching the terminal',
     async () => {
-      const j = await job(4103);
+      const j = await job(4104);
       await j.cut();
-      const side = join(j.backupDir, `.01-${STORE}.cms.resume`);
-      expect(existsSync(side)).toBe(true);
-      rmSync(side);
-      const reads = await j.resume();
-      expect(reads[0]!.offset).toBe(0);
-      expect(j.notes()).toEqual([]);
-      await j.expectGoodEnd();
+      const other = await createTestPki();
+      try {
+        const args = j
+          .args('', '--resume')
+          .map((a) => (a === j.pki.recipientCertPath ? other.recipientCertPath : a));
+        expect(args).toContain(other.recipientCertPath);
+        const run = await runCliKilling(args, j.env);
+        expect(run.code).toBe(6);
+        expect(run.stderr).toMatch(
+          /was started with another backup recipient .*resume with the same --backup-recipient/,
+        );
+        expect(journalLines(join(j.out, 'journal.jsonl')).filter((e) => e.type === 'resume')).toEqual([]);
+      } finally {
+        await other.dispose();
+      }
+    },
+  );
+
+  it.concurrent(
+    'finds a changed file of a finished store on resume before any erase, and backs the store up again',
+    async () => {
+      const j = await job(4105);
+      // Cut in a later store: the journal store's backup is finished and in the manifest.
+      const cut = await runCliKilling(
+        j.args(
+          '&faults=disconnect-at=READ:logs:50%25',
+          '--reconnect-wait',
+          '0',
+          '--backup-part-size',
+          `${PART}`,
+        ),
+        j.env,
+      );
+      expect(cut.code, cut.stderr).toBe(9);
+      const part = join(j.backupDir, `01-${STORE}.p002.cms`);
+      const bytes = readFileSync(part);
+      bytes[200] = (bytes[200] ?? 0) ^ 0x10;
+      writeFileSync(part, bytes);
+      await j.resume();
+      const entries = journalLines(join(j.out, 'journal.jsonl'));
+      const found = entries.find((e) => e.type === 'note' && e.data?.event === 'backup-recheck-failed');
+      expect(found?.data).toMatchObject({
+        store: STORE,
+        problem: expect.stringMatching(/p002\.cms differs from the manifest/),
+      });
+      const firstErase = entries.find((e) => e.type === 'intent' && e.step === 'erase');
+      expect(found!.n).toBeLessThan(firstErase!.n);
+      const again = entries.filter((e) => e.type === 'result' && e.step === 'backup' && e.target === STORE);
+      expect(again).toHaveLength(2);
+      await expectCertificate(j.out, 'PASS');
+      const { manifest } = await readManifest(j.backupDir);
+      const entry = manifest.stores.find((s) => s.name === STORE)!;
+      expect(sha256(readFileSync(part))).toBe(entry.parts[1]!.ciphertextSha256);
+    },
+  );
+
+  it.concurrent(
+    'the standalone backup command continues after the complete parts the same way, with no key at all',
+    async () => {
+      const j = await job(4106);
+      const port = j.args('')[2]!;
+      const args = (query: string, ...extra: string[]) => [
+      'backup', '--port', `${port}${query}`, '--out', j.out, '--backup-recipient', j.pki.recipientCertPath,
+      '--stores', STORE, '--backup-part-size', `${PART}`, ...extra,
+    ]; // prettier-ignore
+      const cut = await runCliKilling(
+        args('&faults=disconnect-at=READ:journal:60%25', '--reconnect-wait', '0'),
+        {},
+      );
+      expect(cut.code, cut.stderr).toBe(9);
+      const kept = j.partFiles();
+      expect(kept.length).toBeGreaterThanOrEqual(1);
+      const before = kept.map((f) => sha256(readFileSync(join(j.backupDir, f))));
+      const resumed = await runCliKilling(args('', '--resume'), {});
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(kept.map((f) => sha256(readFileSync(join(j.backupDir, f))))).toEqual(before);
+      expect(j.notes('backup-resume').map((e) => e.data?.parts)).toEqual([kept.length]);
+      expect(j.partFiles()).toHaveLength(4);
     },
   );
 });

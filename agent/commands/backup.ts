@@ -39,6 +39,10 @@ export const backupCommand = defineCommand<BackupArgs>({
           default: 30,
           describe: 'Seconds to wait for a lost link to come back',
         })
+        .option('backup-part-size', {
+          type: 'number',
+          describe: 'Bytes of a store per backup part file (a multiple of 4096; default 4 MiB)',
+        })
         .option('json', { type: 'boolean', default: false, describe: 'One JSON summary on stdout' })
         .option('in', { type: 'string', describe: 'Backup directory to restore (decrypt)' })
         .option('key', { type: 'string', describe: 'Backup recipient private key, encrypted PEM (decrypt)' }),

@@ -63,6 +63,10 @@ export const decommissionCommand = defineCommand<DecommissionArgs>({
           describe: 'JSON of steps done by hand (step, target, statement, time, evidence); repeatable',
         })
         .option('record', { type: 'string', describe: 'Write a masked transcript of every frame to FILE' })
+        .option('backup-part-size', {
+          type: 'number',
+          describe: 'Bytes of a store per backup part file (a multiple of 4096; default 4 MiB)',
+        })
         .option('reconnect-wait', {
           type: 'number',
           default: 30,

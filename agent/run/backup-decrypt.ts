@@ -93,7 +93,7 @@ async function loadKey(path: string, passphraseOptions: PassphraseOptions | unde
   }
   const pem = bytes.toString('utf8');
   const passphrase = keyNeedsPassphrase(pem)
-    ? await getPassphrase('backup recipient key', passphraseOptions)
+    ? await getPassphrase('backup recipient key', { ...passphraseOptions, role: 'recipient' })
     : undefined;
   return readPrivateKey(pem, passphrase);
 }

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { StoreInfo } from '../../protocol/domain.js';
 import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
 import { backupStore } from '../../wipe/backup/store-backup.js';
@@ -37,6 +36,8 @@ export interface BackupStoresContext {
   journal: Journal;
   transcript: Transcript | undefined;
   reporter: Reporter;
+  /** --backup-part-size, when given. */
+  partBytes?: number | undefined;
 }
 
 /**
@@ -53,7 +54,7 @@ export async function backupStores(
   const results: StoreResult[] = [];
   for (const [index, info] of all.entries()) {
     if (!wanted.includes(info.name)) continue;
-    if (c.set.verified(info.name, info.sha256)) {
+    if (await c.set.verified(info.name, info.sha256)) {
       r.info(`${info.name}: already backed up and verified`);
       results.push({ store: info.name, status: 'ok' });
       continue;
@@ -63,9 +64,14 @@ export async function backupStores(
     r.step(`backup: ${info.name} (${info.size} bytes)`);
     const result = await backupStore(info, {
       backupDir: c.set.dir,
-      workDir: join(c.dir, 'work'),
       index: index + 1,
       recipient: c.recipient,
+      ...(c.partBytes ? { partBytes: c.partBytes } : {}),
+      onResume: (event) => {
+        if ('offset' in event) r.info(`${info.name}: continuing after ${event.parts} complete part(s)`);
+        else r.warn(`${info.name}: backing up from the start: ${event.restartedBecause}`);
+        c.journal.append('note', { data: { event: 'backup-resume', store: info.name, ...event } });
+      },
       read: (store, from, size, sink) => c.conn.readStore(store, from, size, sink),
       onProgress: (done, total) => r.progress(`backup ${info.name}`, done, total),
     });

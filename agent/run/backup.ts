@@ -6,13 +6,16 @@ import { loadRecipient } from '../../wipe/cms/encrypt.js';
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { describeError } from '../errors-text.js';
 import { Journal } from '../journal.js';
-import { portSettingsFrom, sessionOptionsFrom, type PortArgs } from '../options.js';
+import { partBytesFrom, portSettingsFrom, sessionOptionsFrom, type PortArgs } from '../options.js';
+import { installInterruptHandlers, onInterrupt } from '../interrupt.js';
+import { lockJobDir, type JobLock } from '../job-lock.js';
 import { createReporter } from '../reporter.js';
 import { readKeyConfig } from '../signing-config.js';
 import { PROCESS_IO, type CommandIo } from '../command.js';
 import { Transcript } from '../transcript/transcript.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { Connection } from '../workflow/connection.js';
+import { sameRecipientAsJournal } from '../workflow/job-dir.js';
 import { backupStores, chooseStores, type BackupStoresContext, type StoreResult } from './backup-stores.js';
 
 export interface BackupArgs extends PortArgs {
@@ -25,6 +28,7 @@ export interface BackupArgs extends PortArgs {
   config?: string;
   record?: string;
   'reconnect-wait': number;
+  'backup-part-size'?: number;
   json: boolean;
   in?: string;
   key?: string;
@@ -40,9 +44,16 @@ export async function runBackup(args: BackupArgs, io: CommandIo = PROCESS_IO): P
   const human = args.json ? io.stderr : io.stdout;
   const r = createReporter({ stream: human, tty: Boolean(human.isTTY) });
   // What is open so far, for the journal's stop entry and for closing, however the run ends.
-  const open: { conn?: Connection; journal?: Journal; transcript?: Transcript } = {};
+  const open: OpenParts = {};
+  const uninstall = io === PROCESS_IO ? installInterruptHandlers() : () => undefined;
+  const unregister = onInterrupt({
+    journal: () => open.journal,
+    close: async () => open.conn?.close(),
+    release: () => open.lock?.release(),
+  });
   try {
-    const { port, dir, recipient } = await checkBackupArgs(args);
+    const { port, dir, recipient, partBytes } = await checkBackupArgs(args);
+    open.lock = lockJobDir(dir, 'backup');
     const wantedStores = args.stores
       ?.split(',')
       .map((s) => s.trim())
@@ -69,16 +80,18 @@ export async function runBackup(args: BackupArgs, io: CommandIo = PROCESS_IO): P
     r.info(`terminal ${identity.vendor} ${identity.model}, serial ${identity.serial}`);
     const journal = args.resume ? Journal.open(dir) : Journal.create(dir);
     open.journal = journal;
-    journal.append(args.resume ? 'resume' : 'job', {
-      data: { kind: 'backup', serial: identity.serial, tool: { name: TOOL_NAME, version: TOOL_VERSION } },
-    });
     const tool = { name: TOOL_NAME, version: TOOL_VERSION };
+    const recipientSha256 = recipient.sha256Fingerprint;
+    journal.append(args.resume ? 'resume' : 'job', {
+      data: { kind: 'backup', serial: identity.serial, recipientSha256, tool },
+    });
     const set = await BackupSet.open(join(dir, 'backup'), identity, recipient, tool, args.resume);
+    journalOpening(journal, open.lock, set);
     transcript?.setStep('inventory');
     const all = await conn.withLink('stores', (d) => d.listStores());
     // An empty --stores names no store: all of them are backed up.
     const wanted = chooseStores(all, args.stores ? wantedStores : undefined);
-    const context = { dir, set, recipient, conn, journal, transcript, reporter: r };
+    const context = { dir, set, recipient, conn, journal, transcript, reporter: r, partBytes };
     const results = await backupStores(all, wanted, context);
     return finishBackup(args, io, context, identity.serial, results);
   } catch (err) {
@@ -89,7 +102,25 @@ export async function runBackup(args: BackupArgs, io: CommandIo = PROCESS_IO): P
     await open.conn?.close();
     open.transcript?.close();
     open.journal?.close();
+    open.lock?.release();
+    unregister();
+    uninstall();
   }
+}
+
+interface OpenParts {
+  conn?: Connection;
+  journal?: Journal;
+  transcript?: Transcript;
+  lock?: JobLock;
+}
+
+/** Journal notes for what opening the directory found: a dead holder's lock, leftovers removed. */
+function journalOpening(journal: Journal, lock: JobLock | undefined, set: BackupSet): void {
+  if (lock?.tookOver)
+    journal.append('note', { data: { event: 'stale-lock-taken-over', holder: lock.tookOver } });
+  for (const l of set.removed)
+    journal.append('note', { data: { event: 'leftover-removed', file: `backup/${l.file}`, why: l.why } });
 }
 
 /** Journals the end of the backup and reports it: one JSON line with --json, else a sentence. */
@@ -139,8 +170,11 @@ async function checkBackupArgs(args: BackupArgs) {
   if (args.resume && !existsSync(join(dir, 'journal.jsonl'))) {
     throw new PosdecomError(ErrorCode.UsageInvalid, `--resume: ${dir} holds no backup to resume`);
   }
-  mkdirSync(join(dir, 'work'), { recursive: true, mode: 0o700 });
-  return { port: args.port, dir, recipient };
+  // Parts already written are encrypted to the recipient the backup started with.
+  if (args.resume) sameRecipientAsJournal(dir, recipient.sha256Fingerprint);
+  const partBytes = partBytesFrom(args['backup-part-size']);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return { port: args.port, dir, recipient, partBytes };
 }
 
 function openTranscript(

@@ -3,7 +3,8 @@ import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
 import { ExitCode, exitCodeFor, worstExitCode } from '../exit-codes.js';
 import { checkAttestationSerials, readAttestations, type AttestationRequest } from '../attest-file.js';
 import { describeError } from '../errors-text.js';
-import { portSettingsFrom, sessionOptionsFrom, type PortArgs } from '../options.js';
+import { partBytesFrom, portSettingsFrom, sessionOptionsFrom, type PortArgs } from '../options.js';
+import { installInterruptHandlers } from '../interrupt.js';
 import { confirmOnTty } from '../prompt.js';
 import { createJobBoard, fleetTable, type JobBoard } from '../job-board.js';
 import { createReporter } from '../reporter.js';
@@ -29,10 +30,12 @@ export interface DecommissionArgs extends PortArgs {
   attest?: string[];
   record?: string;
   'reconnect-wait': number;
+  'backup-part-size'?: number;
 }
 
 /** `posdecom decommission`: one job per --port, run side by side (README: decommission). */
 export async function runDecommissionCommand(args: DecommissionArgs): Promise<number> {
+  const uninstall = installInterruptHandlers();
   try {
     const ports = args.port;
     checkPorts(args);
@@ -50,6 +53,7 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
       },
       args.config,
     );
+    const partBytes = partBytesFrom(args['backup-part-size']);
     const signer = await loadSignerFrom(paths);
     const settings = portSettingsFrom(args);
     const human = args.json ? process.stderr : process.stdout;
@@ -74,6 +78,7 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
         allowUnsettled: args['allow-unsettled'],
         recipientPath: paths.backupRecipient,
         signer,
+        ...(partBytes ? { partBytes } : {}),
         ...(args.record ? { record: args.record } : {}),
         session: sessionOptionsFrom(args),
         reconnectWaitMs: Math.max(0, args['reconnect-wait']) * 1000,
@@ -96,6 +101,8 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
   } catch (err) {
     process.stderr.write(`posdecom: ${describeError(err)}\n`);
     return exitCodeFor(err);
+  } finally {
+    uninstall();
   }
 }
 

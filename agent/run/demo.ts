@@ -144,7 +144,7 @@ function nextSteps(dir: string, pki: OrganisationPki, verified: boolean): string
   return [
     `  certificate verified: ${verified ? 'yes' : 'NO'}`,
     `  check it yourself:   openssl cms -verify -binary -inform DER -in ${dir}/certificate.p7s -content ${dir}/certificate.json -CAfile ${pki.caCertPath} -out /dev/null`,
-    `  restore the backup:  POSDECOM_KEY_PASSPHRASE=... posdecom backup decrypt --in ${dir} --key ${pki.recipientKeyPath} --out ${dir}/restored`,
+    `  restore the backup:  POSDECOM_RECIPIENT_PASSPHRASE=... posdecom backup decrypt --in ${dir} --key ${pki.recipientKeyPath} --out ${dir}/restored`,
     '',
   ].join('\n');
 }

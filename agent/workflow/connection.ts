@@ -58,10 +58,12 @@ export class Connection {
   private current: TerminalDriver | undefined;
   private expected: { serial: string; vendor: string; model: string } | undefined;
   private authority: string | undefined;
+  private closed = false;
 
   constructor(private readonly o: ConnectionOptions) {}
 
   async open(): Promise<TerminalDriver> {
+    this.assertOpen();
     const link = await openLink(this.o.port, this.o.settings);
     try {
       const driver = await LineProtocolDriver.connect(
@@ -99,6 +101,7 @@ export class Connection {
       try {
         return await op(this.driver());
       } catch (err) {
+        this.assertOpen();
         if (!isLinkLoss(err) || losses >= 5) throw err;
         this.o.onLinkLost?.(what, err as PosdecomError);
         await this.reconnect(what, err as PosdecomError);
@@ -161,7 +164,13 @@ export class Connection {
     await d?.close().catch(() => undefined);
   }
 
+  /** Closes the port for good: an operation still running fails instead of reconnecting. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.dropDriver();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new PosdecomError(ErrorCode.WorkflowInterrupted, 'the connection was closed');
   }
 }

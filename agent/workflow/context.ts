@@ -3,7 +3,8 @@ import type { TerminalDriver } from '../../protocol/driver.js';
 import type { Identity, KeySlot, Status, StoreInfo } from '../../protocol/domain.js';
 import type { StepRecord } from '../../wipe/certificate/model.js';
 import type { Recipient, RecipientInfoSummary } from '../../wipe/cms/encrypt.js';
-import type { StoreReader } from '../../wipe/backup/store-backup.js';
+import type { PlaintextObserver, StoreReader } from '../../wipe/backup/store-backup.js';
+import type { FingerprintKey } from '../../wipe/erasure/fingerprints.js';
 import type { Signer } from '../../wipe/certificate/sign.js';
 import type { Journal } from '../journal.js';
 import type { Reporter } from '../reporter.js';
@@ -30,6 +31,12 @@ export interface JobContext {
   allowUnsettled: boolean;
   recipient: Recipient & RecipientInfoSummary;
   signer: Signer;
+  /** The job's key for block fingerprints (derived per run; never written except wrapped to the recipient). */
+  fingerprintKey: FingerprintKey;
+  /** Bytes of plaintext per backup part (default: wipe/backup/parts.ts). */
+  partBytes?: number;
+  /** Observers of each store's plaintext as it is backed up (e.g. a card-data scanner). */
+  plaintextObservers?: (store: StoreInfo) => PlaintextObserver[];
   journal: Journal;
   log: Logger;
   reporter: Reporter;

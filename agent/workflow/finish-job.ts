@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { isPosdecomError } from '../../protocol/errors.js';
 import type { BackupSet } from '../../wipe/backup/backup-set.js';
+import { deleteFingerprintFiles, fingerprintFiles } from '../../wipe/erasure/fingerprints.js';
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { describeError } from '../errors-text.js';
 import { AUDIT_LOG } from '../log.js';
@@ -53,6 +54,17 @@ async function issueCertificate(run: JobRun, ctx: JobContext, backupSet: BackupS
   const o = run.options;
   const journal = ctx.journal;
   o.reporter.step('certificate');
+  // The journal is bound into the certificate and closed before it, so the deletion that follows
+  // the certificate is journaled here, ahead of it.
+  const prints = await fingerprintFiles(ctx.workDir);
+  if (prints.length > 0)
+    journal.append('note', {
+      data: {
+        event: 'fingerprints-deleted',
+        files: prints.map((n) => `work/${n}`),
+        when: 'once the certificate is written',
+      },
+    });
   journal.append('intent', { step: 'certificate', data: { final } });
   ctx.log.info({ final }, 'issuing certificate; audit log closes here');
   run.transcript?.close();
@@ -70,6 +82,7 @@ async function issueCertificate(run: JobRun, ctx: JobContext, backupSet: BackupS
     auditLogPath: join(o.dir, AUDIT_LOG),
     transcriptPath: o.record,
   });
+  await deleteFingerprintFiles(ctx.workDir, prints);
   o.reporter.info(
     `certificate ${result.certificate.certificateId}: overall ${result.certificate.overall.result}`,
   );
@@ -96,6 +109,8 @@ export async function finishJob(run: JobRun, { exitCode, stopReason }: JobEnding
   run.transcript?.close();
   run.audit.close();
   run.journal?.close();
+  run.lock?.release();
+  run.unregister?.();
   const summary = summarize({
     port: run.options.port,
     dir: run.options.dir,

@@ -36,3 +36,19 @@ function isFinished(dir: string): boolean {
   const last = entries[entries.length - 1];
   return last?.type === 'intent' && last.step === 'certificate' && last.data?.final === true;
 }
+
+/**
+ * A resumed job keeps the backup recipient it started with (its fingerprint is in the journal's
+ * first entry): parts already written are encrypted to it, and a backup split between two
+ * recipients is one nobody can restore whole. Checked before the terminal is touched (exit 6).
+ */
+export function sameRecipientAsJournal(dir: string, recipientSha256: string): void {
+  const job = Journal.read(join(dir, JOURNAL_FILE)).find((e) => e.type === 'job');
+  const was = job?.data?.recipientSha256;
+  if (typeof was === 'string' && was !== recipientSha256) {
+    throw new PosdecomError(
+      ErrorCode.WorkflowPrecondition,
+      `${dir} was started with another backup recipient (certificate SHA-256 ${was.slice(0, 16)}...); resume with the same --backup-recipient`,
+    );
+  }
+}

@@ -41,6 +41,8 @@ export function startJob(
     identity: Identity;
     port: string;
     allowUnsettled: boolean;
+    /** SHA-256 fingerprint of the backup recipient certificate: --resume must use the same. */
+    recipientSha256: string;
     protocol: string;
     at: Date;
   },
@@ -55,6 +57,7 @@ export function startJob(
       // A device path can name the technician's machine; only simulated ports are kept.
       port: j.port.startsWith('sim:') ? j.port : 'serial',
       allowUnsettled: j.allowUnsettled,
+      recipientSha256: j.recipientSha256,
       tool: { name: TOOL_NAME, version: TOOL_VERSION },
       protocol: j.protocol,
     },

@@ -3,6 +3,7 @@ import type { PortSettings } from '../../protocol/transport/port-spec.js';
 import type { SessionOptions } from '../../protocol/line/session/session.js';
 import type { loadRecipient } from '../../wipe/cms/encrypt.js';
 import type { Signer } from '../../wipe/certificate/sign.js';
+import type { JobLock } from '../job-lock.js';
 import type { Journal } from '../journal.js';
 import type { AuditLog } from '../log.js';
 import type { Reporter } from '../reporter.js';
@@ -26,6 +27,8 @@ export interface DecommissionOptions {
   allowUnsettled: boolean;
   recipientPath: string;
   signer: Signer;
+  /** Bytes of plaintext per backup part (--backup-part-size); default 4 MiB. */
+  partBytes?: number;
   record?: string;
   session?: Partial<SessionOptions>;
   reconnectWaitMs: number;
@@ -54,6 +57,10 @@ export interface JobRun {
   readonly audit: AuditLog;
   readonly transcript: Transcript | undefined;
   readonly conn: Connection;
+  /** DIR/posdecom.lock, held from before the port is opened until the run is finished. */
+  lock?: JobLock;
+  /** Takes the run off the Ctrl-C / SIGTERM list (agent/interrupt.ts). */
+  unregister?: () => void;
   journal?: Journal;
   workOrder?: WorkOrder;
   inventory?: Inventory;

@@ -2,7 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BackupSet } from '../../wipe/backup/backup-set.js';
 import { loadRecipient } from '../../wipe/cms/encrypt.js';
+import { FingerprintKey } from '../../wipe/erasure/fingerprints.js';
+import { onInterrupt } from '../interrupt.js';
+import { lockJobDir, type JobLock } from '../job-lock.js';
 import { Journal } from '../journal.js';
+import { authorityCode } from '../work-order.js';
 import { openAuditLog, silentLog, type AuditLog } from '../log.js';
 import { Transcript } from '../transcript/transcript.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
@@ -10,11 +14,12 @@ import { Connection } from './connection.js';
 import type { ConnectedTerminal } from './connect-terminal.js';
 import type { JobContext } from './context.js';
 import { factsFromJournal } from './facts.js';
-import { prepareJobDir } from './job-dir.js';
+import { prepareJobDir, sameRecipientAsJournal } from './job-dir.js';
 import { isAttested, journalAttestations } from './attestations.js';
 import { journalPreflight, startJob } from './job-journal.js';
 import type { DecommissionOptions, JobRun } from './job-run.js';
 import { reverify } from './preflight.js';
+import { recheckBackups } from './recheck-backups.js';
 
 /**
  * Opens what a job needs before the terminal is touched: its directory, the backup recipient,
@@ -23,10 +28,27 @@ import { reverify } from './preflight.js';
  */
 export async function openJob(o: DecommissionOptions): Promise<JobRun> {
   const started = Date.now();
-  const r = o.reporter;
   prepareJobDir(o.dir, o.resume, o.dryRun);
   // Everything that can be checked without the terminal is checked before it is touched.
   const recipient = await loadRecipient(o.recipientPath);
+  if (o.resume) sameRecipientAsJournal(o.dir, recipient.sha256Fingerprint);
+  // One process per DIR, checked before anything in it is written and before the port is opened.
+  const lock = o.dryRun ? undefined : lockJobDir(o.dir, 'decommission');
+  try {
+    return openRun(o, started, recipient, lock);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+}
+
+function openRun(
+  o: DecommissionOptions,
+  started: number,
+  recipient: JobRun['recipient'],
+  lock: JobLock | undefined,
+): JobRun {
+  const r = o.reporter;
   const audit: AuditLog = o.dryRun ? { log: silentLog(), close: () => undefined } : openAuditLog(o.dir);
   const log = audit.log;
   const transcript = o.record
@@ -69,7 +91,12 @@ export async function openJob(o: DecommissionOptions): Promise<JobRun> {
       run.journal?.append('note', { data: { event: 'link-lost', during: what, error: err.message } });
     },
   });
-  const run: JobRun = { options: o, started, recipient, audit, transcript, conn };
+  const run: JobRun = { options: o, started, recipient, audit, transcript, conn, ...(lock ? { lock } : {}) };
+  run.unregister = onInterrupt({
+    journal: () => run.journal,
+    close: () => conn.close(),
+    release: () => run.lock?.release(),
+  });
   return run;
 }
 
@@ -82,21 +109,28 @@ export async function openJournal(
   t: ConnectedTerminal,
 ): Promise<{ journal: Journal; jobId: string }> {
   const o = run.options;
+  const noteLock = (journal: Journal) => {
+    const t = run.lock?.tookOver;
+    if (t) journal.append('note', { data: { event: 'stale-lock-taken-over', holder: t } });
+  };
   if (!o.resume) {
     const started = startJob(o.dir, {
       workOrder: t.workOrder,
       identity: t.identity,
       port: o.port,
       allowUnsettled: o.allowUnsettled,
+      recipientSha256: run.recipient.sha256Fingerprint,
       protocol: t.driver.protocol,
       at: t.authStarted,
     });
     run.journal = started.journal;
+    noteLock(started.journal);
     await journalAttestations(started.journal, o.dir, attestationsOf(run, t));
     return started;
   }
   const journal = Journal.open(o.dir);
   run.journal = journal;
+  noteLock(journal);
   const rebuilt = factsFromJournal(journal.entries, t.driver.capabilities.zeroize);
   const jobId = String(journal.entries.find((e) => e.type === 'job')?.data?.jobId ?? '');
   journal.append('resume', { data: { identity: t.identity } });
@@ -141,6 +175,10 @@ export async function openSteps(
     { name: TOOL_NAME, version: TOOL_VERSION },
     o.resume,
   );
+  for (const l of backupSet.removed)
+    journal.append('note', { data: { event: 'leftover-removed', file: `backup/${l.file}`, why: l.why } });
+  if (run.facts && run.inventory)
+    await recheckBackups(run.facts, run.inventory, backupSet, journal, o.reporter);
   const ctx: JobContext = {
     jobId,
     dir: o.dir,
@@ -151,6 +189,8 @@ export async function openSteps(
       o.allowUnsettled || journal.entries.some((e) => e.type === 'job' && e.data?.allowUnsettled === true),
     recipient: run.recipient,
     signer: o.signer,
+    fingerprintKey: FingerprintKey.derive(authorityCode(t.workOrder), jobId),
+    ...(o.partBytes ? { partBytes: o.partBytes } : {}),
     journal,
     log: run.audit.log,
     reporter: o.reporter,

@@ -25,6 +25,8 @@ export interface KillPlan {
   /** True for the entry (appended by this run) after which the agent is to die. */
   when: (entry: JournalEntry) => boolean;
   delayMs: number;
+  /** What to send (default SIGKILL, a crash; SIGINT is Ctrl-C). */
+  signal?: NodeJS.Signals;
 }
 
 /** Complete lines of the journal (a torn last line is skipped, as the agent itself does). */
@@ -64,7 +66,7 @@ export function runCliKilling(
           if (!found) return;
           killedAfter = found;
           clearInterval(watch);
-          setTimeout(() => child.kill('SIGKILL'), kill.delayMs);
+          setTimeout(() => child.kill(kill.signal ?? 'SIGKILL'), kill.delayMs);
         }, POLL_MS)
       : undefined;
     const timer = setTimeout(() => {
@@ -80,7 +82,7 @@ export function runCliKilling(
         signal,
         stdout,
         stderr,
-        ...(signal === 'SIGKILL' && killedAfter ? { killedAfter } : {}),
+        ...(killedAfter && (signal === 'SIGKILL' || kill?.signal !== undefined) ? { killedAfter } : {}),
       });
     });
   });

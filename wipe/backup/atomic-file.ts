@@ -5,7 +5,7 @@
  * flushed too, so a power cut leaves either the old state or the new one, never a torn file.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, truncate, unlink } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ErrorCode, PosdecomError, isPosdecomError } from '../../protocol/errors.js';
@@ -96,7 +96,7 @@ export class AtomicFile {
     this.fh = fh;
   }
 
-  /** `tempPath` defaults to a fresh random name; a fixed one is for files a later run may continue. */
+  /** `tempPath` defaults to a fresh random name. */
   static async create(
     finalPath: string,
     mode = 0o600,
@@ -104,16 +104,6 @@ export class AtomicFile {
   ): Promise<AtomicFile> {
     try {
       return new AtomicFile(await createExclusive(tempPath, mode), tempPath, finalPath);
-    } catch (err) {
-      throw outputError(err, finalPath);
-    }
-  }
-
-  /** Reopens a temp file left by an earlier run, cut to `length` bytes, for appending. */
-  static async reopen(tempPath: string, finalPath: string, length: number): Promise<AtomicFile> {
-    try {
-      await truncate(tempPath, length);
-      return new AtomicFile(await open(tempPath, 'a'), tempPath, finalPath);
     } catch (err) {
       throw outputError(err, finalPath);
     }
@@ -153,13 +143,6 @@ export class AtomicFile {
     await fsyncDir(dirname(this.finalPath)).catch((err: unknown) =>
       Promise.reject(outputError(err, this.finalPath)),
     );
-  }
-
-  /** Closes the temp file and keeps it, for a later run to continue; safe to call more than once. */
-  async release(): Promise<void> {
-    const fh = this.fh;
-    this.fh = undefined;
-    await fh?.close().catch(() => undefined);
   }
 
   /** Closes and removes the temp file; safe to call more than once. */

@@ -6,12 +6,43 @@ import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
 import { ENCRYPTION_PARAMETERS, type RecipientInfoSummary } from '../cms/encrypt.js';
 import {
   MANIFEST_FILE,
+  MANIFEST_FORMAT,
   readManifest,
   writeManifest,
   type BackupManifest,
   type ManifestStore,
 } from './manifest.js';
 import type { StoreBackupResult } from './store-backup.js';
+import { checkpointPathFor, removeCheckpoint, sha256File } from './checkpoint.js';
+
+export interface Leftover {
+  file: string;
+  why: string;
+}
+
+const OLD_SIDECAR_WHY =
+  'an old-format resume sidecar: it held a content key wrapped to the technician certificate';
+
+/**
+ * Temporary files never count as a backup: a torn part (`.partial`) goes, and so does any
+ * old-format `.resume` sidecar with its partial file, since a key that opens backup data must
+ * never be wrapped to anyone but the backup recipient. Checkpoints (`.parts.json`) stay.
+ */
+async function removeLeftovers(dir: string): Promise<Leftover[]> {
+  const removed: Leftover[] = [];
+  for (const name of await readdir(dir)) {
+    if (!name.startsWith('.')) continue;
+    const why = name.endsWith('.resume')
+      ? OLD_SIDECAR_WHY
+      : name.endsWith('.partial')
+        ? 'a torn backup part, or the temp file of an old-format resume'
+        : undefined;
+    if (why === undefined) continue;
+    await unlink(join(dir, name)).catch(() => undefined);
+    removed.push({ file: name, why });
+  }
+  return removed;
+}
 
 /**
  * The backup directory as a whole: the manifest, rewritten atomically after every store so a
@@ -23,6 +54,8 @@ export class BackupSet {
     readonly dir: string,
     private manifest: BackupManifest,
     private sha256: string | null,
+    /** Leftovers removed on opening: torn parts and old-format resume sidecars. */
+    readonly removed: Leftover[] = [],
   ) {}
 
   static async open(
@@ -40,16 +73,7 @@ export class BackupSet {
         `cannot create ${dir}: ${(err as Error).message}`,
       );
     }
-    // Temporary files of a store whose backup was cut short never count as a backup. One with a
-    // resume sidecar (cms/resume.ts) is kept for decommission to continue; the rest go, and so
-    // does a sidecar whose file is gone.
-    const names = new Set(await readdir(dir));
-    for (const name of names) {
-      if (!name.startsWith('.')) continue;
-      const orphanPartial = name.endsWith('.partial') && !names.has(name.replace(/\.partial$/, '.resume'));
-      const orphanSidecar = name.endsWith('.resume') && !names.has(name.replace(/\.resume$/, '.partial'));
-      if (orphanPartial || orphanSidecar) await unlink(join(dir, name)).catch(() => undefined);
-    }
+    const removed = await removeLeftovers(dir);
     if (existsSync(join(dir, MANIFEST_FILE))) {
       if (!resume) {
         throw new PosdecomError(
@@ -64,13 +88,23 @@ export class BackupSet {
           `${dir} holds the backup of terminal ${manifest.terminal.serial}, not ${terminal.serial}`,
         );
       }
-      return new BackupSet(dir, manifest, sha256);
+      const was = manifest.encryption.recipient.sha256Fingerprint;
+      if (was !== recipient.sha256Fingerprint) {
+        throw new PosdecomError(
+          ErrorCode.WorkflowPrecondition,
+          `${dir} was started with backup recipient ${was.slice(0, 16)}..., not ${recipient.sha256Fingerprint.slice(0, 16)}...: resume with the same --backup-recipient`,
+        );
+      }
+      for (const s of manifest.stores) {
+        if (s.status === 'ok') await removeCheckpoint(checkpointPathFor(dir, s.file));
+      }
+      return new BackupSet(dir, manifest, sha256, removed);
     }
     const now = new Date().toISOString();
     return new BackupSet(
       dir,
       {
-        format: 'posdecom-backup/1',
+        format: MANIFEST_FORMAT,
         tool,
         createdAt: now,
         updatedAt: now,
@@ -84,6 +118,7 @@ export class BackupSet {
         stores: [],
       },
       null,
+      removed,
     );
   }
 
@@ -91,8 +126,16 @@ export class BackupSet {
     return this.sha256;
   }
 
-  /** A verified backup of this store, with the same terminal digest, whose file is still there. */
-  verified(name: string, terminalSha256: string): ManifestStore | undefined {
+  /**
+   * A verified backup of this store, with the same terminal digest, whose every part file still
+   * hashes to the digest the manifest records (read back, not taken from the manifest's word).
+   */
+  async verified(name: string, terminalSha256: string): Promise<ManifestStore | undefined> {
+    return (await this.check(name, terminalSha256)).store;
+  }
+
+  /** As verified(), with the reason when a recorded backup no longer holds. */
+  async check(name: string, terminalSha256: string): Promise<{ store?: ManifestStore; problem?: string }> {
     const s = this.manifest.stores.find((x) => x.name === name);
     if (
       !s ||
@@ -100,9 +143,14 @@ export class BackupSet {
       s.terminalSha256 !== terminalSha256 ||
       s.receivedSha256 !== terminalSha256
     ) {
-      return undefined;
+      return {};
     }
-    return existsSync(join(this.dir, s.file)) ? s : undefined;
+    for (const p of s.parts) {
+      const actual = await sha256File(join(this.dir, p.file));
+      if (actual !== p.ciphertextSha256)
+        return { problem: `${p.file} ${actual === undefined ? 'is missing' : 'differs from the manifest'}` };
+    }
+    return { store: s };
   }
 
   async record(result: StoreBackupResult): Promise<string> {
@@ -112,6 +160,8 @@ export class BackupSet {
     this.manifest = { ...this.manifest, updatedAt: new Date().toISOString(), stores };
     const { sha256 } = await writeManifest(this.dir, this.manifest);
     this.sha256 = sha256;
+    // The manifest now says what the checkpoint said, and more.
+    if (result.status === 'ok') await removeCheckpoint(checkpointPathFor(this.dir, result.file));
     return sha256;
   }
 

@@ -9,10 +9,13 @@ import { join } from 'node:path';
 import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
 import { errnoCode, writeFileAtomic } from './atomic-file.js';
 import type { RecipientInfoSummary } from '../cms/recipient.js';
+import { MAX_PARTS, type BackupPart } from './parts.js';
 import { isPlainBaseName } from './safe-name.js';
 
 export const MANIFEST_FILE = 'manifest.json';
-export const MANIFEST_FORMAT = 'posdecom-backup/1';
+export const MANIFEST_FORMAT = 'posdecom-backup/2';
+/** Written before stores had parts: each store is its one `file`. Still read. */
+const MANIFEST_FORMAT_1 = 'posdecom-backup/1';
 
 export interface ManifestStore {
   name: string;
@@ -23,7 +26,13 @@ export interface ManifestStore {
   cardData: boolean;
   terminalSha256: string;
   receivedSha256: string;
+  /**
+   * The store's `file` digest; for a store in several parts, SHA-256 over the part files in order
+   * (`cat NN-name.p*.cms | sha256sum`).
+   */
   ciphertextSha256: string;
+  /** The files holding the store, in order (one for a store no larger than a part). */
+  parts: BackupPart[];
   status: 'ok' | 'failed';
   error?: string;
   startedAt: string;
@@ -31,7 +40,7 @@ export interface ManifestStore {
 }
 
 export interface BackupManifest {
-  format: 'posdecom-backup/1';
+  format: typeof MANIFEST_FORMAT;
   tool: { name: string; version: string };
   createdAt: string;
   updatedAt: string;
@@ -118,7 +127,49 @@ function count(o: Obj, key: string, at: string): number {
   return v;
 }
 
-function store(v: unknown, at: string): ManifestStore {
+function part(v: unknown, at: string): BackupPart {
+  const o = obj(v, at);
+  if (!isPlainBaseName(o.file) || !o.file.endsWith('.cms'))
+    throw new Invalid(`${at}.file is not a plain .cms file name`);
+  return {
+    file: o.file,
+    offset: count(o, 'offset', at),
+    length: count(o, 'length', at),
+    plaintextSha256: text(o, 'plaintextSha256', at, SHA256),
+    ciphertextSha256: text(o, 'ciphertextSha256', at, SHA256),
+  };
+}
+
+/** An ok store's parts: contiguous from 0 to its size; a v1 store is its one file. */
+function parts(o: Obj, at: string, s: Omit<ManifestStore, 'parts'>, v1: boolean): BackupPart[] {
+  if (v1 || o.parts === undefined) {
+    if (s.status !== 'ok') return [];
+    return [
+      {
+        file: s.file,
+        offset: 0,
+        length: s.size,
+        plaintextSha256: s.receivedSha256,
+        ciphertextSha256: s.ciphertextSha256,
+      },
+    ];
+  }
+  if (!Array.isArray(o.parts) || o.parts.length > MAX_PARTS) throw new Invalid(`${at}.parts must be a list`);
+  const list = o.parts.map((p, i) => part(p, `${at}.parts[${i}]`));
+  if (s.status !== 'ok') return list;
+  let next = 0;
+  for (const p of list) {
+    if (p.offset !== next) throw new Invalid(`${at}.parts do not follow each other`);
+    next += p.length;
+  }
+  if (next !== s.size || list.length === 0)
+    throw new Invalid(`${at}.parts do not add up to the store's size`);
+  if (list.length === 1 && (list[0]!.file !== s.file || list[0]!.ciphertextSha256 !== s.ciphertextSha256))
+    throw new Invalid(`${at}: a store in one part is its file`);
+  return list;
+}
+
+function store(v: unknown, at: string, v1: boolean): ManifestStore {
   const o = obj(v, at);
   const status = o.status;
   if (status !== 'ok' && status !== 'failed') throw new Invalid(`${at}.status must be "ok" or "failed"`);
@@ -129,7 +180,7 @@ function store(v: unknown, at: string): ManifestStore {
   // A store marked ok must carry three real digests. A failed one records whatever there was
   // (even a malformed digest from a broken terminal is evidence), as bounded text.
   const digest = status === 'ok' ? SHA256 : undefined;
-  const s: ManifestStore = {
+  const s: Omit<ManifestStore, 'parts'> & { error?: string } = {
     name: text(o, 'name', at),
     file: o.file,
     kind: text(o, 'kind', at),
@@ -144,13 +195,15 @@ function store(v: unknown, at: string): ManifestStore {
     finishedAt: text(o, 'finishedAt', at),
   };
   if (o.error !== undefined) s.error = text(o, 'error', at);
-  return s;
+  const { error, ...rest } = s;
+  return { ...rest, parts: parts(o, at, s, v1), ...(error !== undefined ? { error } : {}) };
 }
 
 /** Returns a clean copy holding only the known fields, or throws Invalid naming the first problem. */
 function validateManifest(v: unknown): BackupManifest {
   const m = obj(v, 'manifest');
-  if (m.format !== MANIFEST_FORMAT) {
+  const v1 = m.format === MANIFEST_FORMAT_1;
+  if (m.format !== MANIFEST_FORMAT && !v1) {
     throw new Invalid(
       `unknown format ${JSON.stringify(m.format)?.slice(0, 80)}, expected ${MANIFEST_FORMAT}`,
     );
@@ -160,12 +213,15 @@ function validateManifest(v: unknown): BackupManifest {
   const enc = obj(m.encryption, 'encryption');
   const rec = obj(enc.recipient, 'encryption.recipient');
   if (!Array.isArray(m.stores) || m.stores.length > MAX_STORES) throw new Invalid('stores must be a list');
-  const stores = m.stores.map((s, i) => store(s, `stores[${i}]`));
+  const stores = m.stores.map((s, i) => store(s, `stores[${i}]`, v1));
   const seen = new Set<string>();
   for (const s of stores) {
-    const key = s.file.toLowerCase(); // case-insensitive file systems would merge these
-    if (seen.has(key)) throw new Invalid(`file ${s.file} is listed twice`);
-    seen.add(key);
+    const names = new Set([s.file, ...s.parts.map((p) => p.file)]);
+    for (const name of names) {
+      const key = name.toLowerCase(); // case-insensitive file systems would merge these
+      if (seen.has(key)) throw new Invalid(`file ${name} is listed twice`);
+      seen.add(key);
+    }
   }
   return {
     format: MANIFEST_FORMAT,

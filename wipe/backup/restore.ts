@@ -1,16 +1,17 @@
 /**
  * Restores a backup directory: every store the manifest lists as backed up is checked against
- * the manifest's file digest, decrypted, and kept only if its plaintext digest equals both the
- * digest the terminal reported and the digest of what was received at backup time.
+ * the manifest's file digests, each part decrypted in order into one file, and kept only if its
+ * plaintext digest equals both the digest the terminal reported and the digest of what was
+ * received at backup time.
  */
-import type { KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, PosdecomError, isPosdecomError } from '../../protocol/errors.js';
-import { outputError } from './atomic-file.js';
+import { AtomicFile, outputError } from './atomic-file.js';
 import { MANIFEST_FILE, readManifest } from './manifest.js';
 import type { BackupManifest, ManifestStore } from './manifest.js';
-import { decryptFileTo } from '../cms/decrypt.js';
+import { decryptFileInto } from '../cms/decrypt.js';
 import { restoredFileName } from './safe-name.js';
 
 export interface StoreRestore {
@@ -88,19 +89,56 @@ async function restoreStore(
     return { ...base, status: 'failed', error: `two stores would restore to ${output}` };
   outputs.add(output);
   try {
-    const r = await decryptFileTo(
-      join(o.backupDir, store.file),
-      o.key,
-      undefined,
-      join(o.outDir, output),
-      store.receivedSha256,
-      {
-        expectedCiphertextSha256: store.ciphertextSha256,
-      },
-    );
+    const r = await restoreParts(store, o, join(o.outDir, output));
     return { ...base, output, status: 'restored', bytes: r.bytes, sha256: r.sha256 };
   } catch (err) {
     const error = isPosdecomError(err) ? err.message : `internal error: ${String(err).split('\n')[0]}`;
     return { ...base, status: 'failed', error };
   }
+}
+
+/**
+ * Joins a store's parts into one file: each part's file digest and GCM tag and plaintext digest
+ * are checked as it is decrypted, then the whole store's digest; the output gets its name only
+ * when every check held, so a failure keeps nothing.
+ */
+async function restoreParts(
+  store: ManifestStore,
+  o: RestoreOptions,
+  outPath: string,
+): Promise<{ bytes: number; sha256: string }> {
+  const output = await AtomicFile.create(outPath);
+  try {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for (const part of store.parts) {
+      const r = await decryptFileInto(
+        join(o.backupDir, part.file),
+        o.key,
+        async (buffers) => {
+          for (const b of buffers) hash.update(b);
+          await output.write(buffers);
+        },
+        part.plaintextSha256,
+        { expectedCiphertextSha256: part.ciphertextSha256 },
+      );
+      if (r.bytes !== part.length)
+        throw mismatch(`${part.file} holds ${r.bytes} bytes, the manifest says ${part.length}`);
+      bytes += r.bytes;
+    }
+    const sha256 = hash.digest('hex');
+    if (sha256 !== store.receivedSha256)
+      throw mismatch(
+        `the parts of ${store.file} join to data with SHA-256 ${sha256}, expected ${store.receivedSha256}`,
+      );
+    await output.commit();
+    return { bytes, sha256 };
+  } catch (err) {
+    await output.discard();
+    throw err;
+  }
+}
+
+function mismatch(message: string): PosdecomError {
+  return new PosdecomError(ErrorCode.BackupDigestMismatch, message);
 }

@@ -37,6 +37,28 @@ export async function decryptFileTo(
   options: DecryptOptions = {},
 ): Promise<DecryptResult> {
   const key = typeof keyPem === 'string' ? readPrivateKey(keyPem, passphrase) : keyPem;
+  const output = await AtomicFile.create(outPath);
+  try {
+    const result = await decryptFileInto(inPath, key, (b) => output.write(b), expectedSha256, options);
+    await output.commit();
+    return result;
+  } catch (err) {
+    await output.discard();
+    throw err;
+  }
+}
+
+/**
+ * Decrypts `inPath` and hands the plaintext to `write`, in order, in batches. The caller must
+ * keep nothing it was handed unless this resolves: the tag and digests are checked at the end.
+ */
+export async function decryptFileInto(
+  inPath: string,
+  key: KeyObject,
+  write: (buffers: Buffer[]) => Promise<void>,
+  expectedSha256: string,
+  options: DecryptOptions = {},
+): Promise<DecryptResult> {
   let input: FileHandle;
   try {
     input = await open(inPath, 'r');
@@ -46,15 +68,7 @@ export async function decryptFileTo(
     throw new PosdecomError(ErrorCode.BackupFailed, `backup file ${inPath}: ${why}`, { cause: err });
   }
   try {
-    const output = await AtomicFile.create(outPath);
-    try {
-      const result = await decryptStream(input, key, (b) => output.write(b), inPath, expectedSha256, options);
-      await output.commit();
-      return result;
-    } catch (err) {
-      await output.discard();
-      throw err;
-    }
+    return await decryptStream(input, key, write, inPath, expectedSha256, options);
   } catch (err) {
     if (isPosdecomError(err)) throw err;
     const why = err instanceof MalformedDer ? `not a readable backup (${err.message})` : 'read failed';

@@ -48,33 +48,24 @@ export interface EncryptedFileWriter {
   finish(): Promise<EncryptedFileResult>;
   /** Removes the temp file; safe to call at any time, and more than once. */
   abort(): Promise<void>;
-  /** Closes the temp file and keeps it for a later run to continue (see cms/resume.ts). */
-  suspend(): Promise<void>;
   readonly tempPath: string;
 }
 
-export interface WriterOptions {
-  /** A fixed temp name, so a later run can find the file (default: a fresh random one). */
-  tempPath?: string;
-  /**
-   * Called once the header is written, before the content key is wiped: the only moment the
-   * key exists in clear outside the cipher. Must not keep or log it.
-   */
-  checkpoint?: (secret: { cek: Buffer; nonce: Buffer; header: Buffer }) => Promise<void>;
-}
-
-/** Where a writer picks up: the cipher and digests already fed with the bytes on disk. */
-export interface WriterState {
+/** The cipher and digests a writer feeds. */
+interface WriterState {
   cipher: CipherGCM;
   plainHash: Hash;
   fileHash: Hash;
   plaintextBytes: number;
 }
 
+/**
+ * A new file under a fresh content key. The key exists in clear only in this process (in the
+ * cipher); on disk only wrapped to the recipient, in the file's own header.
+ */
 export async function createEncryptedFileWriter(
   finalPath: string,
   recipient: Recipient,
-  options: WriterOptions = {},
 ): Promise<EncryptedFileWriter> {
   const r = parseRecipient(recipient.certPem, 'for this backup');
   const cek = randomBytes(CEK_BYTES);
@@ -85,7 +76,7 @@ export async function createEncryptedFileWriter(
   );
   const cipher = createCipheriv('aes-256-gcm', cek, nonce, { authTagLength: TAG_BYTES });
   try {
-    const file = await AtomicFile.create(finalPath, 0o600, options.tempPath);
+    const file = await AtomicFile.create(finalPath, 0o600);
     const writer = new CmsFileWriter(file, {
       cipher,
       plainHash: createHash('sha256'),
@@ -94,23 +85,10 @@ export async function createEncryptedFileWriter(
     });
     const header = streamHeader(recipientInfos(r.issuerDer, r.serialDer, wrapped), nonce);
     await writer.start(header);
-    if (options.checkpoint) {
-      try {
-        await options.checkpoint({ cek, nonce, header });
-      } catch (err) {
-        await writer.abort();
-        throw err;
-      }
-    }
     return writer;
   } finally {
     cek.fill(0); // the cipher holds its own copy; ours need not outlive this function
   }
-}
-
-/** A writer that appends to `file`, whose bytes so far `state` has already seen. */
-export function continueEncryptedFileWriter(file: AtomicFile, state: WriterState): EncryptedFileWriter {
-  return new CmsFileWriter(file, state);
 }
 
 class CmsFileWriter implements EncryptedFileWriter {
@@ -189,14 +167,6 @@ class CmsFileWriter implements EncryptedFileWriter {
   abort(): Promise<void> {
     return this.serial(async () => {
       if (this.state !== 'done') await this.file.discard();
-      this.state = 'done';
-    });
-  }
-
-  suspend(): Promise<void> {
-    return this.serial(async () => {
-      if (this.state === 'open') await this.file.release();
-      else if (this.state === 'failed') await this.file.discard();
       this.state = 'done';
     });
   }

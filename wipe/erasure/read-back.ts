@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { BLOCK_SIZE, fingerprint, fingerprintAt } from './fingerprints.js';
+import { BLOCK_SIZE, type BlockFingerprints } from './fingerprints.js';
 
 /**
  * The agent's own read-back verification of an erase (NIST SP 800-88 rev.1 s.4.7):
@@ -87,7 +87,7 @@ export async function readBack(
   size: number,
   plan: SamplePlan,
   expected: ErasePattern,
-  fingerprintsBefore: Buffer,
+  fingerprintsBefore: BlockFingerprints,
   readBlock: (offset: number, length: number) => Promise<Buffer>,
   concurrency = 8,
 ): Promise<ReadBackResult> {
@@ -102,13 +102,12 @@ export async function readBack(
       const length = Math.min(BLOCK_SIZE, size - offset);
       const bytes = await readBlock(offset, length);
       bytesRead += bytes.length;
-      const before = fingerprintAt(fingerprintsBefore, block);
       // Without the block's fingerprint from before the erase, a change cannot be shown.
       const ok =
         bytes.length === length &&
         (expected === 'zeros'
           ? bytes.every((b) => b === 0)
-          : before !== undefined && !fingerprint(bytes).equals(before));
+          : fingerprintsBefore.matches(block, bytes) === false);
       if (!ok) {
         mismatched++;
         if (firstMismatch === null || offset < firstMismatch) firstMismatch = offset;

@@ -14,13 +14,15 @@ import { fail, pass, type Check } from './signature.js';
  * the manifest's directory is accepted, never a path, and never a symbolic link.
  */
 
-export const BACKUP_FORMAT = 'posdecom-backup/1';
+export const BACKUP_FORMATS = ['posdecom-backup/1', 'posdecom-backup/2'];
 
 interface ManifestStore {
   name?: unknown;
   file?: unknown;
   ciphertextSha256?: unknown;
   status?: unknown;
+  /** posdecom-backup/2: the files holding the store (one or more). */
+  parts?: unknown;
 }
 
 export async function checkBackup(cert: WipeCertificate, dir: string): Promise<Check> {
@@ -39,7 +41,8 @@ export async function checkBackup(cert: WipeCertificate, dir: string): Promise<C
   } catch {
     return fail('backup', `${path} is not JSON`);
   }
-  if (manifest.format !== BACKUP_FORMAT) return fail('backup', `${path} is not a ${BACKUP_FORMAT} manifest`);
+  if (!BACKUP_FORMATS.includes(manifest.format as string))
+    return fail('backup', `${path} is not a ${BACKUP_FORMATS.join(' or ')} manifest`);
   if (!Array.isArray(manifest.stores)) return fail('backup', `${path} lists no stores`);
   const manifestDir = join(path, '..');
   const problems: string[] = [];
@@ -66,7 +69,19 @@ async function findManifest(dir: string): Promise<{ path: string; bytes: Buffer 
   return undefined;
 }
 
+/** Each of the store's files (its parts, or its one file) against the manifest's digest. */
 async function checkStoreFile(dir: string, entry: ManifestStore): Promise<string | undefined> {
+  if (entry?.status === 'ok' && Array.isArray(entry.parts) && entry.parts.length > 0) {
+    for (const part of entry.parts as ManifestStore[]) {
+      const problem = await checkFile(dir, { ...part, status: 'ok' });
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  return checkFile(dir, entry);
+}
+
+async function checkFile(dir: string, entry: ManifestStore): Promise<string | undefined> {
   const file = entry?.file;
   if (typeof file !== 'string' || !isPlainName(file))
     return `file ${JSON.stringify(file)} is not a plain file name`;

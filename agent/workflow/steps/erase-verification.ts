@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { EraseMethod, StoreInfo } from '../../../protocol/domain.js';
+import type { BlockFingerprints } from '../../../wipe/erasure/fingerprints.js';
 import { readBack, samplePlan } from '../../../wipe/erasure/read-back.js';
-import { backupFileName } from '../../../wipe/backup/safe-name.js';
 import type { JobContext } from '../context.js';
 
 export interface EraseVerification {
@@ -25,15 +23,12 @@ export interface EraseVerification {
 export async function verifyErase(
   ctx: JobContext,
   info: StoreInfo,
-  index: number,
   method: EraseMethod,
+  fingerprints: BlockFingerprints,
 ): Promise<EraseVerification> {
   const storeName = info.name;
   const terminalVerify = await ctx.withLink(`verify ${storeName}`, (d) => d.terminalVerifyErase(storeName));
   const after = (await ctx.withLink('stores', (d) => d.listStores())).find((s) => s.name === storeName);
-  const fingerprints = await readFile(join(ctx.workDir, `${backupFileName(index + 1, storeName)}.fp`)).catch(
-    () => Buffer.alloc(0),
-  );
   const plan = samplePlan(info.size, randomBytes(16).toString('hex'));
   const check = await readBack(
     info.size,

@@ -2,6 +2,8 @@ import type { EraseProgress } from '../../../protocol/driver.js';
 import type { EraseMethod, StoreInfo } from '../../../protocol/domain.js';
 import { ERASE_METHODS } from '../../../protocol/domain.js';
 import type { JobContext, StepOutcome } from '../context.js';
+import type { BlockFingerprints } from '../../../wipe/erasure/fingerprints.js';
+import { fingerprintsForErase, type ErasePrints } from './erase-prints.js';
 import { verifyErase } from './erase-verification.js';
 import { record } from './records.js';
 
@@ -23,8 +25,12 @@ export async function eraseOne(ctx: JobContext, storeName: string): Promise<Step
   const inv = ctx.inventory();
   const index = inv.stores.findIndex((s) => s.name === storeName);
   const info = inv.stores[index]!;
-  const method = chooseMethod(ctx.driver().capabilities.erase);
+  const offered = ctx.driver().capabilities.erase;
+  const method = chooseMethod(offered);
   if (!method) return noKnownMethod(ctx, storeName, startedAt);
+  const before: ErasePrints = method === 'crypto' ? await fingerprintsForErase(ctx, info, index) : {};
+  if (method === 'crypto' && !before.prints && !before.eraseStarted)
+    return notErased(storeName, startedAt, before.problem ?? 'no fingerprints');
   const op = ctx.opId('erase', storeName);
   const { started, progress } = await eraseUntilDone(ctx, info, method, op);
   const eraseEvidence = {
@@ -55,7 +61,7 @@ export async function eraseOne(ctx: JobContext, storeName: string): Promise<Step
   }
 
   const verifyStarted = new Date();
-  const v = await verifyErase(ctx, info, index, method);
+  const v = await verifyErase(ctx, info, method, before.prints ?? NO_FINGERPRINTS);
   return {
     outcome: v.verified ? 'verified' : 'failed',
     records: [
@@ -95,6 +101,21 @@ async function eraseUntilDone(
   }
   ctx.reporter.endProgress();
   return { started, progress };
+}
+
+/** Without fingerprints from before the erase, read-back cannot show a crypto-erased block changed. */
+const NO_FINGERPRINTS: BlockFingerprints = { blocks: 0, matches: () => undefined };
+
+/** Nothing was sent to the terminal: the store keeps its data, and both records say why. */
+function notErased(storeName: string, startedAt: Date, why: string): StepOutcome {
+  const note = `not erased: ${why}`;
+  return {
+    outcome: 'failed',
+    records: [
+      record('erase', startedAt, 'FAIL', { erased: false }, { target: storeName, note }),
+      record('erase-verification', startedAt, 'FAIL', { verification: 'none' }, { target: storeName, note }),
+    ],
+  };
 }
 
 /** The terminal offers no erase method the agent knows: nothing is erased, and both records say so. */
