@@ -1,3 +1,4 @@
+import { sessionFromHeader } from './session-limits.js';
 import type { Frame } from '../../protocol/line/frame.js';
 import type { AttachablePeer } from '../../protocol/transport/sim-registry.js';
 import type { ByteEndpoint } from '../../protocol/transport/memory-link.js';
@@ -48,7 +49,7 @@ export class ReplayPeer implements AttachablePeer, LinkOwner {
     this.tamper = o.tamper;
     this.stallMs = o.stallMs ?? 5000;
     // A recorded retransmission comes after the agent's own timeout, resends included.
-    this.retransmitWaitMs = (script.header.session.requestTimeoutMs ?? 3000) * 2 + 1000;
+    this.retransmitWaitMs = (sessionFromHeader(script.header).session.requestTimeoutMs ?? 3000) * 2 + 1000;
     for (const s of script.sessions) {
       for (const f of s.frames) {
         if (f.dir !== 'out') continue;

@@ -1,4 +1,5 @@
 import type { Divergence } from './link.js';
+import { sessionFromHeader } from './session-limits.js';
 import type { ReplayReport, RunReport } from './replay.js';
 
 /**
@@ -27,6 +28,11 @@ function describeOptions(r: RunReport): string {
 
 function runLines(r: RunReport, of: number): string[] {
   const lines = [`run ${r.run} of ${of}: ${r.command}${describeOptions(r)}`];
+  const ignored = sessionFromHeader(r.header).ignored;
+  if (ignored.length > 0)
+    lines.push(
+      `  note: the transcript's header sets session limits (${ignored.join(', ').slice(0, 200)}); ignored, the agent's own apply`,
+    );
   if (r.exitCode === null) {
     lines.push('  not run: an earlier run diverged');
     return lines;

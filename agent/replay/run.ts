@@ -9,6 +9,7 @@ import type { BackupArgs } from '../run/backup.js';
 import type { IdentifyArgs } from '../run/identify.js';
 import { exitCodeFor } from '../exit-codes.js';
 import type { PortArgs } from '../options.js';
+import { sessionFromHeader } from './session-limits.js';
 import type { Reporter } from '../reporter.js';
 import type { RecordedWorkOrder, TranscriptHeader } from '../transcript/format.js';
 import type { WorkOrder } from '../work-order.js';
@@ -74,7 +75,7 @@ function portArgs(s: PortSettings, h: TranscriptHeader): PortArgs {
     parity: s.parity,
     'stop-bits': s.stopBits,
     'flow-control': s.flowControl,
-    timeout: h.session.requestTimeoutMs ?? 3000,
+    timeout: sessionFromHeader(h).session.requestTimeoutMs ?? 3000,
   };
 }
 
@@ -113,7 +114,7 @@ export async function runRecorded(h: TranscriptHeader, port: string, env: Replay
       allowUnsettled: o.allowUnsettled === true,
       recipientPath: env.pki.recipientCertPath,
       signer: env.pki.signer,
-      session: { ...h.session },
+      session: sessionFromHeader(h).session,
       reconnectWaitMs: o.reconnectWaitMs ?? 30_000,
       // The statements are the technician's words, not the conversation: stand-ins will do.
       attestations: (o.attested ?? []).map((a) => ({
