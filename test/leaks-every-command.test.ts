@@ -173,7 +173,9 @@ beforeAll(async () => {
   await groundTruth();
   const p = (...parts: string[]) => join(root, ...parts);
   const env = {
-    POSDECOM_KEY_PASSPHRASE: PASSPHRASE,
+    POSDECOM_CA_PASSPHRASE: PASSPHRASE,
+    POSDECOM_SIGN_PASSPHRASE: PASSPHRASE,
+    POSDECOM_RECIPIENT_PASSPHRASE: PASSPHRASE,
     LEAK_AUTHORITY_A: terminals.a.code,
     LEAK_AUTHORITY_B: terminals.b.code,
   };
