@@ -46,6 +46,31 @@ function openssl(file: string, cert: string, key: string, out: string, passphras
   );
 }
 
+/** No file under DIR (journal, manifest, checkpoint, fingerprints, parts) opens with the technician's key. */
+async function expectNothingOpensWithTechnicianKey(j: {
+  out: string;
+  root: string;
+  pki: Awaited<ReturnType<typeof sharedPki>>;
+}): Promise<void> {
+  const technician = await loadPrivateKey(j.pki.technicianKeyPath, j.pki.passphrase);
+  const files = filesUnder(j.out);
+  expect(files.some((f) => f.endsWith('.cms'))).toBe(true);
+  for (const file of files) {
+    const o = openssl(
+      file,
+      j.pki.technicianCertPath,
+      j.pki.technicianKeyPath,
+      join(j.root, 'x'),
+      j.pki.passphrase,
+    );
+    expect(o.status, file).not.toBe(0);
+    await expect(
+      decryptFileInto(file, technician, async () => {}, '0'.repeat(64)),
+      file,
+    ).rejects.toThrow();
+  }
+}
+
 async function job(seed: number) {
   const pki = await sharedPki();
   const { truth, root, out, env, args } = await cliJob({ model: MODEL, seed, name: 'resume-backup', pki });
@@ -87,6 +112,8 @@ describe('a store backup cut short by the agent stopping', () => {
       const kept = j.partFiles();
       expect(kept.length).toBeGreaterThanOrEqual(1);
       expect(readdirSync(j.backupDir).filter((n) => n.endsWith('.resume'))).toEqual([]);
+      // What the cut left (parts, checkpoint, journal, fingerprints) included.
+      await expectNothingOpensWithTechnicianKey(j);
       const before = new Map(kept.map((f) => [f, sha256(readFileSync(join(j.backupDir, f)))]));
       await j.resume();
       // The parts of the first run are kept as they were, not written again.
@@ -101,22 +128,7 @@ describe('a store backup cut short by the agent stopping', () => {
       expect(entry.parts.map((p) => p.file)).toEqual(j.partFiles());
       expect(entry.parts.map((p) => [p.offset, p.length])).toEqual([0, 1, 2, 3].map((i) => [i * PART, PART]));
 
-      // No file in DIR (journal, manifest, fingerprints, leftovers) opens with the technician's key.
-      const technician = await loadPrivateKey(j.pki.technicianKeyPath, j.pki.passphrase);
-      for (const file of filesUnder(j.out)) {
-        const o = openssl(
-          file,
-          j.pki.technicianCertPath,
-          j.pki.technicianKeyPath,
-          join(j.root, 'x'),
-          j.pki.passphrase,
-        );
-        expect(o.status, file).not.toBe(0);
-        await expect(
-          decryptFileInto(file, technician, async () => {}, '0'.repeat(64)),
-          file,
-        ).rejects.toThrow();
-      }
+      await expectNothingOpensWithTechnicianKey(j);
 
       // Each part opens with the recipient key via openssl; `cat` joins them into the store.
       const plains = entry.parts.map((p, i) => {

@@ -39,7 +39,7 @@ export class FingerprintKey {
   /** A key for one job, from a secret every run of it holds (the authority code) and its id. */
   static derive(secret: string, jobId: string): FingerprintKey {
     const salt = `posdecom block fingerprints/1|${jobId}`;
-    return new FingerprintKey(scryptSync(secret, salt, 32, { N: 1 << 15, r: 8, p: 1, maxmem: 64 << 20 }));
+    return new FingerprintKey(scryptSync(secret, salt, 32, { N: 1 << 14, r: 8, p: 1, maxmem: 32 << 20 }));
   }
 
   /** A key nobody else can make again (bench, tests). */
