@@ -189,7 +189,7 @@ export async function openSteps(
       o.allowUnsettled || journal.entries.some((e) => e.type === 'job' && e.data?.allowUnsettled === true),
     recipient: run.recipient,
     signer: o.signer,
-    fingerprintKey: FingerprintKey.derive(authorityCode(t.workOrder), jobId),
+    fingerprintKey: await FingerprintKey.derive(authorityCode(t.workOrder), jobId),
     ...(o.partBytes ? { partBytes: o.partBytes } : {}),
     journal,
     log: run.audit.log,

@@ -1,4 +1,4 @@
-import { constants, createHmac, publicEncrypt, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { constants, createHmac, publicEncrypt, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeQuietly, writeFileAtomic } from '../backup/atomic-file.js';
@@ -36,10 +36,18 @@ export class FingerprintKey {
     this.id = createHmac('sha256', secret).update('posdecom fingerprint key id').digest('hex').slice(0, 32);
   }
 
-  /** A key for one job, from a secret every run of it holds (the authority code) and its id. */
-  static derive(secret: string, jobId: string): FingerprintKey {
+  /**
+   * A key for one job, from a secret every run of it holds (the authority code) and its id.
+   * scrypt runs on the thread pool, so the event loop (and the link) is never held up by it.
+   */
+  static async derive(secret: string, jobId: string): Promise<FingerprintKey> {
     const salt = `posdecom block fingerprints/1|${jobId}`;
-    return new FingerprintKey(scryptSync(secret, salt, 32, { N: 1 << 14, r: 8, p: 1, maxmem: 32 << 20 }));
+    const key = await new Promise<Buffer>((resolve, reject) =>
+      scrypt(secret, salt, 32, { N: 1 << 14, r: 8, p: 1, maxmem: 32 << 20 }, (err, k) =>
+        err ? reject(err) : resolve(k),
+      ),
+    );
+    return new FingerprintKey(key);
   }
 
   /** A key nobody else can make again (bench, tests). */
