@@ -9,7 +9,7 @@ import { CERTIFICATE_FILES, writeCertificateFiles } from '../wipe/certificate/fi
 import type { WipeCertificate } from '../wipe/certificate/model.js';
 import { pdfText } from '../wipe/certificate/pdf/layout.js';
 import { renderCertificatePdf } from '../wipe/certificate/pdf/render.js';
-import { sampleCertificateInput } from '../wipe/certificate/sample.js';
+import { sampleIssuedNow } from './helpers/sample-now.js';
 import { createOrganisationPki, type OrganisationPki } from '../wipe/pki/ca.js';
 import { loadSigner, type Signer } from '../wipe/certificate/sign.js';
 import { verifyCertificate } from '../wipe/verify/verify.js';
@@ -31,7 +31,7 @@ beforeAll(async () => {
     iterations: 1000,
   });
   signer = await loadSigner(join(dir, 'pki'), 'files test');
-  certificate = buildCertificate(sampleCertificateInput(technicianFromCertificate(signer.certPem)));
+  certificate = buildCertificate(sampleIssuedNow(technicianFromCertificate(signer.certPem)));
 });
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
@@ -88,7 +88,7 @@ describe('the PDF', () => {
   });
 
   it('renders a failed certificate with many reasons', async () => {
-    const input = sampleCertificateInput(technicianFromCertificate(signer.certPem));
+    const input = sampleIssuedNow(technicianFromCertificate(signer.certPem));
     for (const s of input.steps) s.result = 'FAIL';
     const failed = buildCertificate(input);
     expect(failed.overall.reasons.length).toBeGreaterThan(8);

@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalBytes } from '../wipe/certificate/canonical-json.js';
 import { buildCertificate, technicianFromCertificate } from '../wipe/certificate/build.js';
 import type { WipeCertificate } from '../wipe/certificate/model.js';
-import { sampleCertificateInput } from '../wipe/certificate/sample.js';
+import { sampleIssuedNow } from './helpers/sample-now.js';
 import { createOrganisationPki, type OrganisationPki } from '../wipe/pki/ca.js';
 import { Tag, children, expectTag, readTlv, type Tlv } from '../wipe/pki/der.js';
 import { loadSigner, signCertificate, type Signer } from '../wipe/certificate/sign.js';
-import { verifyCertificateSync, type VerificationReport } from '../wipe/verify/verify.js';
+import { verifyCertificate, type VerificationReport } from '../wipe/verify/verify.js';
 
 /**
  * Tampering: any change to either file must fail verification. posdecom's verifier is held to
@@ -86,7 +86,7 @@ beforeAll(async () => {
   signer = await loadSigner(join(dir, 'pki'), 'tamper test');
   // Every byte is flipped and verified in turn: the sample's bulkiest evidence is left out, so
   // the loop stays within its time on a loaded machine (the erase evidence the rules read stays).
-  const input = sampleCertificateInput(technicianFromCertificate(signer.certPem));
+  const input = sampleIssuedNow(technicianFromCertificate(signer.certPem));
   for (const s of input.steps) {
     if (['inventory', 'finalize', 'backup'].includes(s.step)) s.evidence = { confirmedBy: 'STATUS' };
     if (s.step === 'erase-verification') s.evidence = { verification: 'full', readBack: true, samples: 64 };
@@ -97,9 +97,9 @@ beforeAll(async () => {
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 describe('tampering with certificate.json', () => {
-  it('fails posdecom verify for a flip of any byte', { timeout: 180_000 }, () => {
+  it('fails posdecom verify for a flip of any byte', { timeout: 180_000 }, async () => {
     for (let i = 0; i < json.length; i++) {
-      const r = verifyCertificateSync(flipped(json, i), p7s, pki.caCertPem);
+      const r = await verifyCertificate(flipped(json, i), p7s, pki.caCertPem);
       expect(r.ok, `byte ${i}`).toBe(false);
       expect(failedChecks(r), `byte ${i}`).toContain('message-digest');
     }
@@ -112,15 +112,15 @@ describe('tampering with certificate.json', () => {
   });
 
   it('is still accepted untouched by both (the flips, not the set-up, cause the failures)', async () => {
-    expect(verifyCertificateSync(json, p7s, pki.caCertPem).ok).toBe(true);
+    expect((await verifyCertificate(json, p7s, pki.caCertPem)).ok).toBe(true);
     expect(await opensslAccepts(json, p7s)).toBe(true);
   });
 });
 
 describe('tampering with certificate.p7s', () => {
-  it('fails posdecom verify for a flip of any byte', () => {
+  it('fails posdecom verify for a flip of any byte', async () => {
     for (let i = 0; i < p7s.length; i++) {
-      expect(verifyCertificateSync(json, flipped(p7s, i), pki.caCertPem).ok, `byte ${i}`).toBe(false);
+      expect((await verifyCertificate(json, flipped(p7s, i), pki.caCertPem)).ok, `byte ${i}`).toBe(false);
     }
   });
 
@@ -134,15 +134,17 @@ describe('tampering with certificate.p7s', () => {
     expect(positions.size).toBeGreaterThan(50);
     for (const i of positions) {
       const bad = flipped(p7s, i);
-      expect(verifyCertificateSync(json, bad, pki.caCertPem).ok, `byte ${i}`).toBe(false);
+      expect((await verifyCertificate(json, bad, pki.caCertPem)).ok, `byte ${i}`).toBe(false);
       expect(await opensslAccepts(json, bad), `byte ${i}`).toBe(false);
     }
   });
 
-  it('fails posdecom verify for a truncated or extended file', () => {
-    expect(verifyCertificateSync(json, p7s.subarray(0, p7s.length - 1), pki.caCertPem).ok).toBe(false);
-    expect(verifyCertificateSync(json, Buffer.concat([p7s, Buffer.from([0])]), pki.caCertPem).ok).toBe(false);
-    expect(verifyCertificateSync(json, Buffer.alloc(0), pki.caCertPem).ok).toBe(false);
+  it('fails posdecom verify for a truncated or extended file', async () => {
+    expect((await verifyCertificate(json, p7s.subarray(0, p7s.length - 1), pki.caCertPem)).ok).toBe(false);
+    expect((await verifyCertificate(json, Buffer.concat([p7s, Buffer.from([0])]), pki.caCertPem)).ok).toBe(
+      false,
+    );
+    expect((await verifyCertificate(json, Buffer.alloc(0), pki.caCertPem)).ok).toBe(false);
   });
 });
 
@@ -159,7 +161,7 @@ describe('a correctly signed certificate that contradicts itself', () => {
       const step = c.steps.find((s) => s.step === 'network-down');
       if (step) step.evidence = {};
     });
-    const r = verifyCertificateSync(bytes, sig, pki.caCertPem);
+    const r = await verifyCertificate(bytes, sig, pki.caCertPem);
     expect(failedChecks(r)).toEqual(['internal-rules']);
     expect(r.checks.find((c) => c.name === 'internal-rules')?.detail).toContain(
       'network-down is PASS without evidence',
@@ -167,38 +169,38 @@ describe('a correctly signed certificate that contradicts itself', () => {
     expect(await opensslAccepts(bytes, sig)).toBe(true); // a signature says who, not whether it is true
   });
 
-  it('fails the internal rules when the overall result is PASS while a step is UNKNOWN', () => {
+  it('fails the internal rules when the overall result is PASS while a step is UNKNOWN', async () => {
     const { bytes, sig } = resigned((c) => {
       const step = c.steps.find((s) => s.step === 'unbind');
       if (step) step.result = 'UNKNOWN';
     });
-    const r = verifyCertificateSync(bytes, sig, pki.caCertPem);
+    const r = await verifyCertificate(bytes, sig, pki.caCertPem);
     expect(failedChecks(r)).toEqual(['internal-rules']);
     expect(r.checks.find((c) => c.name === 'internal-rules')?.detail).toContain(
       'overall result is PASS but the steps give INCOMPLETE',
     );
   });
 
-  it('fails the internal rules when the overall result is PASS while a step is ATTESTED', () => {
+  it('fails the internal rules when the overall result is PASS while a step is ATTESTED', async () => {
     const { bytes, sig } = resigned((c) => {
       const step = c.steps.find((s) => s.step === 'key-zeroization');
       if (!step) return;
       step.result = 'ATTESTED';
       step.attestation = { statement: 'keys zeroized in the PIN pad menu', time: step.endedAt, evidence: [] };
     });
-    const r = verifyCertificateSync(bytes, sig, pki.caCertPem);
+    const r = await verifyCertificate(bytes, sig, pki.caCertPem);
     expect(failedChecks(r)).toEqual(['internal-rules']);
     const detail = r.checks.find((c) => c.name === 'internal-rules')?.detail;
     expect(detail).toContain('overall result is PASS but the steps give INCOMPLETE');
     expect(detail).toContain('overall PASS although a step is not a measured PASS');
   });
 
-  it('fails an ATTESTED step without the technician’s statement and time', () => {
+  it('fails an ATTESTED step without the technician’s statement and time', async () => {
     const missing = resigned((c) => {
       const step = c.steps.find((s) => s.step === 'unbind');
       if (step) step.result = 'ATTESTED';
     });
-    const r1 = verifyCertificateSync(missing.bytes, missing.sig, pki.caCertPem);
+    const r1 = await verifyCertificate(missing.bytes, missing.sig, pki.caCertPem);
     expect(failedChecks(r1)).toContain('schema');
     expect(r1.checks.find((c) => c.name === 'schema')?.detail).toContain(
       "must have required property 'attestation'",
@@ -214,48 +216,48 @@ describe('a correctly signed certificate that contradicts itself', () => {
         findings: [],
       };
     });
-    const r2 = verifyCertificateSync(blank.bytes, blank.sig, pki.caCertPem);
+    const r2 = await verifyCertificate(blank.bytes, blank.sig, pki.caCertPem);
     expect(failedChecks(r2)).toEqual(['internal-rules']);
     expect(r2.checks.find((c) => c.name === 'internal-rules')?.detail).toContain(
       "unbind is ATTESTED without the technician's statement and time",
     );
   });
 
-  it('fails the internal rules when the sanitization summary claims Purge the steps do not support', () => {
+  it('fails the internal rules when the sanitization summary claims Purge the steps do not support', async () => {
     const { bytes, sig } = resigned((c) => {
       const step = c.steps.find((s) => s.step === 'erase-verification');
       if (step) step.evidence = { verification: 'sampling', readBack: false };
     });
-    expect(failedChecks(verifyCertificateSync(bytes, sig, pki.caCertPem))).toEqual(['internal-rules']);
+    expect(failedChecks(await verifyCertificate(bytes, sig, pki.caCertPem))).toEqual(['internal-rules']);
   });
 
-  it('fails the schema and canonical-form checks for a pretty-printed copy, even when re-signed', () => {
+  it('fails the schema and canonical-form checks for a pretty-printed copy, even when re-signed', async () => {
     const c = JSON.parse(json.toString('utf8')) as WipeCertificate;
     const pretty = Buffer.from(JSON.stringify(c, null, 2));
-    const r = verifyCertificateSync(pretty, signCertificate(pretty, signer), pki.caCertPem);
+    const r = await verifyCertificate(pretty, signCertificate(pretty, signer), pki.caCertPem);
     expect(failedChecks(r)).toEqual(['canonical-form']);
   });
 
-  it('fails the schema for an added field', () => {
+  it('fails the schema for an added field', async () => {
     const { bytes, sig } = resigned((c) => Object.assign(c, { extra: true }));
-    const r = verifyCertificateSync(bytes, sig, pki.caCertPem);
+    const r = await verifyCertificate(bytes, sig, pki.caCertPem);
     // The rules and the signer's identity are judged only on a document that matches the schema.
-    expect(failedChecks(r)).toEqual(['signer-identity', 'schema', 'internal-rules']);
+    expect(failedChecks(r)).toEqual(['signing-time', 'signer-identity', 'schema', 'internal-rules']);
     expect(r.checks.find((c) => c.name === 'internal-rules')?.detail).toBe(
       'not checked: the JSON does not match the schema',
     );
   });
 
-  it('reports, rather than throws on, a signed JSON that canonical JSON cannot represent', () => {
+  it('reports, rather than throws on, a signed JSON that canonical JSON cannot represent', async () => {
     const bytes = Buffer.from(json.toString('utf8').replace('"Jane Doe"', '"Jane \\ud800Doe"'));
-    const r = verifyCertificateSync(bytes, signCertificate(bytes, signer), pki.caCertPem);
+    const r = await verifyCertificate(bytes, signCertificate(bytes, signer), pki.caCertPem);
     expect(failedChecks(r)).toEqual(['canonical-form', 'internal-rules']);
   });
 
-  it('fails signer-identity when performedBy names someone other than the signer', () => {
+  it('fails signer-identity when performedBy names someone other than the signer', async () => {
     const { bytes, sig } = resigned(
       (c) => (c.performedBy.signerSubject = 'CN=Someone Else, O=Example Retail'),
     );
-    expect(failedChecks(verifyCertificateSync(bytes, sig, pki.caCertPem))).toEqual(['signer-identity']);
+    expect(failedChecks(await verifyCertificate(bytes, sig, pki.caCertPem))).toEqual(['signer-identity']);
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalBytes } from '../wipe/certificate/canonical-json.js';
 import { buildCertificate, technicianFromCertificate } from '../wipe/certificate/build.js';
-import { sampleCertificateInput } from '../wipe/certificate/sample.js';
+import { sampleIssuedNow } from './helpers/sample-now.js';
 import { createOrganisationPki, type OrganisationPki } from '../wipe/pki/ca.js';
 import { loadSigner, signCertificate, type Signer } from '../wipe/certificate/sign.js';
 import { verifyCertificate } from '../wipe/verify/verify.js';
@@ -49,7 +49,7 @@ async function makeBackup(
   edit(stores);
   const manifest = Buffer.from(JSON.stringify({ format: 'posdecom-backup/1', stores }, null, 2) + '\n');
   await writeFile(join(backupDir, 'manifest.json'), manifest);
-  const input = sampleCertificateInput(technicianFromCertificate(signer.certPem));
+  const input = sampleIssuedNow(technicianFromCertificate(signer.certPem));
   input.backup = { made: true, location: 'backup/', manifestSha256: sha256(manifest) };
   const json = canonicalBytes(buildCertificate(input));
   return { dir, json, p7s: signCertificate(json, signer) };

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPrivateKey } from '../wipe/pki/keys.js';
 import { PKI_FILES, createOrganisationPki, loadCa, type OrganisationPki } from '../wipe/pki/ca.js';
-import { certInfo } from '../wipe/verify/x509.js';
+import { certFacts } from '../wipe/verify/certs.js';
 
 const PASSPHRASE = 'organisation pki test';
 
@@ -57,10 +57,10 @@ describe('createOrganisationPki', () => {
     expect(t).toMatch(/Key Usage: critical\s+Digital Signature, Non Repudiation/);
     expect(t).toMatch(/Extended Key Usage:\s+E-mail Protection/);
     expect(t).toContain('email:j.mueller@example.com');
-    const ca = certInfo(Buffer.from(new X509Certificate(pki.caCertPem).raw));
-    const tech = certInfo(Buffer.from(new X509Certificate(pki.technicianCertPem).raw));
+    const ca = certFacts(new X509Certificate(pki.caCertPem).raw);
+    const tech = certFacts(new X509Certificate(pki.technicianCertPem).raw);
     expect(tech.keyUsage).toEqual(new Set(['digitalSignature', 'nonRepudiation']));
-    expect(tech.issuer.equals(ca.issuer)).toBe(true); // the CA is self-issued: its issuer is its subject
+    expect(tech.cert.issuer.isEqual(ca.cert.issuer)).toBe(true); // the CA is self-issued: its issuer is its subject
     const ski = /Subject Key Identifier:\s+([0-9A-F:]+)/.exec(text(pki.caCertPath))?.[1];
     expect(t).toMatch(new RegExp(`Authority Key Identifier:\\s+(keyid:)?${ski}`));
     const r = openssl(['verify', '-purpose', 'smimesign', '-CAfile', pki.caCertPath, pki.technicianCertPath]);

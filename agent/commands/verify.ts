@@ -3,7 +3,8 @@ import type { VerifyArgs } from '../run/verify.js';
 
 export const verifyCommand = defineCommand<VerifyArgs>({
   command: 'verify <certificate>',
-  describe: 'Verify a wipe certificate: signature, chain to your CA, content rules, optionally the backup',
+  describe:
+    'Verify a wipe certificate: signature, chain and policy, content rules, bound files, validation; optionally revocation and the backup',
   builder: (y) =>
     y
       .positional('certificate', { type: 'string', demandOption: true, describe: 'certificate.json' })
@@ -15,6 +16,10 @@ export const verifyCommand = defineCommand<VerifyArgs>({
         type: 'string',
         demandOption: true,
         describe: 'Trusted organisation CA certificate (PEM)',
+      })
+      .option('crl', {
+        type: 'string',
+        describe: "The CA's CRL (posdecom ca crl): fail a signer revoked at the signing time",
       })
       .option('backup', {
         type: 'string',

@@ -132,7 +132,7 @@ async function verifyAgainstCa(dir: string, pki: OrganisationPki, reporter: Repo
     await readFile(join(dir, 'certificate.json')),
     await readFile(join(dir, 'certificate.p7s')),
     pki.caCertPem,
-    { backupDir: dir },
+    { backupDir: dir, jobDir: dir },
   );
   for (const c of report.checks)
     reporter.info(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.detail ? `: ${c.detail}` : ''}`);

@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ErrorCode, PosdecomError, isPosdecomError } from '../../protocol/errors.js';
 import { isSimulated, SIMULATED_BAND } from '../../wipe/certificate/simulated.js';
 import { verifyCertificate, type VerificationReport } from '../../wipe/verify/verify.js';
@@ -9,6 +10,7 @@ export interface VerifyArgs {
   certificate: string;
   sig?: string;
   ca: string;
+  crl?: string;
   backup?: string;
   json: boolean;
 }
@@ -32,8 +34,11 @@ export async function runVerify(args: VerifyArgs, io: VerifyIo = {}): Promise<nu
     const json = await readInput(args.certificate, 'certificate');
     const p7s = await readInput(sigPath, 'signature');
     const caPem = await readInput(args.ca, 'CA certificate');
+    const crl = args.crl !== undefined ? await readInput(args.crl, 'CRL') : undefined;
     if (args.backup !== undefined) await requireDirectory(args.backup);
     report = await verifyCertificate(json, p7s, caPem.toString('utf8'), {
+      jobDir: dirname(args.certificate),
+      ...(crl !== undefined ? { crl } : {}),
       ...(args.backup !== undefined ? { backupDir: args.backup } : {}),
     });
   } catch (e) {

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { AnyWipeCertificate as WipeCertificate } from '../certificate/schema.js';
-import { fail, pass, type Check } from './signature.js';
+import { fail, pass, type Check } from './check.js';
 
 /**
  * Ties an encrypted backup to a certificate: the manifest's digest is in the signed

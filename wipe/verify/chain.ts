@@ -1,58 +1,96 @@
-import { EKU, validAt, type CertInfo } from './x509.js';
-import { fail, pass, type Check } from './signature.js';
+import { fail, pass, type Check } from './check.js';
+import { EKU, validAt, type CertFacts } from './certs.js';
+import { pkijs } from '../pki/pkijs.js';
 
 /**
- * Path from the signer to the CA the verifier trusts (RFC 5280 s.6, reduced to what an
- * organisation PKI uses: names and key identifiers chain, signatures verify, issuers are CAs,
- * every certificate is valid at the signing time). Revocation is not checked: posdecom's PKI
- * publishes no CRL, and the README says so.
+ * The path from the signer to the CA the verifier trusts (RFC 5280 s.6), found and checked by
+ * pkijs's CertificateChainValidationEngine: names chain, every certificate's signature verifies
+ * with its issuer's key, issuers are CAs. Our policy (policy.ts) adds what the engine leaves out.
+ *
+ * The engine is run at a moment when every certificate involved is valid, and validity at the
+ * signing time is then judged here on the path it found. Nothing else the engine checks depends
+ * on time (no CRLs are given to it: revocation is ours, revocation.ts), so its answer depends
+ * only on the certificates and is remembered for the next certificate from the same signer.
  *
  * The signer's usage follows S/MIME signing, the purpose `openssl cms -verify` applies:
  * keyUsage digitalSignature or nonRepudiation, and extKeyUsage (when present) emailProtection.
  */
 
-const MAX_DEPTH = 8;
+export type PathResult = { ok: true; path: CertFacts[] } | { ok: false; reason: string };
+
+const pathCache = new Map<string, Promise<PathResult>>();
+const CACHE_LIMIT = 256;
+
+export function findPath(signer: CertFacts, others: CertFacts[], anchor: CertFacts): Promise<PathResult> {
+  const key = [anchor, signer, ...others].map((c) => c.fingerprint).join(' ');
+  let result = pathCache.get(key);
+  if (!result) {
+    result = runEngine(signer, others, anchor);
+    if (pathCache.size >= CACHE_LIMIT) pathCache.clear();
+    pathCache.set(key, result);
+  }
+  return result;
+}
+
+async function runEngine(signer: CertFacts, others: CertFacts[], anchor: CertFacts): Promise<PathResult> {
+  const all = [signer, ...others, anchor];
+  const from = Math.max(...all.map((c) => c.notBefore.getTime()));
+  const to = Math.min(...all.map((c) => c.notAfter.getTime()));
+  if (from > to) return { ok: false, reason: 'the certificates were never all valid at the same time' };
+  const engine = new pkijs.CertificateChainValidationEngine({
+    trustedCerts: [anchor.cert],
+    // The engine takes the last certificate as the one to validate.
+    certs: [...others.map((c) => c.cert), signer.cert],
+    checkDate: new Date(from),
+  });
+  try {
+    const r = await engine.verify();
+    if (!r.result) return { ok: false, reason: r.resultMessage };
+    const path = (r.certificatePath ?? []).map((cert) => all.find((c) => c.cert === cert));
+    if (path.some((c) => c === undefined) || path.length < 2)
+      return { ok: false, reason: 'the path found does not end at the given CA' };
+    return { ok: true, path: path as CertFacts[] };
+  } catch (err) {
+    const e = err as { resultMessage?: string; message?: string };
+    return { ok: false, reason: e.resultMessage ?? e.message ?? String(err) };
+  }
+}
+
+function notValid(c: CertFacts, t: Date): string {
+  return (
+    `${c.name} was not valid at the signing time ${t.toISOString()} ` +
+    `(valid ${c.notBefore.toISOString()} to ${c.notAfter.toISOString()})`
+  );
+}
 
 export function checkChain(
-  signer: CertInfo,
-  others: CertInfo[],
-  ca: CertInfo,
+  found: PathResult,
+  signer: CertFacts,
+  anchor: CertFacts,
+  others: CertFacts[],
   signingTime: Date | undefined,
 ): Check {
   if (!signingTime) return fail('chain', 'no readable signingTime attribute, so validity cannot be judged');
-  if (!ca.x509.ca) return fail('chain', 'the given CA certificate is not a CA (basicConstraints)');
-  const path: CertInfo[] = [signer];
-  let current = signer;
-  for (let depth = 0; ; depth++) {
-    if (issuedBy(current, ca)) break;
-    const next = others.find((c) => !path.includes(c) && issuedBy(current, c));
-    if (!next || depth >= MAX_DEPTH)
-      return fail('chain', `no path from the signer to the given CA (${cn(ca)})`);
-    if (!next.x509.ca || (next.keyUsage && !next.keyUsage.has('keyCertSign'))) {
-      return fail('chain', `intermediate ${cn(next)} is not a CA`);
-    }
-    path.push(next);
-    current = next;
+  if (!found.ok) {
+    // Certificates out of date at the signing time say more than the engine's reason for no path.
+    const stale = [signer, ...others, anchor].find((c) => !validAt(c, signingTime));
+    if (stale) return fail('chain', notValid(stale, signingTime));
+    return fail('chain', `no valid path from the signer to the given CA (${anchor.name}): ${found.reason}`);
   }
-  if (ca.keyUsage && !ca.keyUsage.has('keyCertSign'))
-    return fail('chain', 'the CA may not sign certificates');
+  const { path } = found;
   // A certificate in the CMS that is on no path was put there by someone other than the signer.
-  const stray = others.find((c) => !path.includes(c) && !c.der.equals(ca.der));
+  const stray = others.find((c) => !path.includes(c) && c.fingerprint !== anchor.fingerprint);
   if (stray)
-    return fail('chain', `the CMS carries a certificate that is not on the signer's path (${cn(stray)})`);
-  for (const c of [...path, ca]) {
-    if (!validAt(c.x509, signingTime)) {
-      return fail(
-        'chain',
-        `${cn(c)} was not valid at the signing time ${signingTime.toISOString()} (valid ${c.x509.validFrom} to ${c.x509.validTo})`,
-      );
-    }
-  }
-  const names = [...path, ca].map(cn).join(' <- ');
-  return pass('chain', `${names}; all valid at the signing time ${signingTime.toISOString()}`);
+    return fail('chain', `the CMS carries a certificate that is not on the signer's path (${stray.name})`);
+  const stale = path.find((c) => !validAt(c, signingTime));
+  if (stale) return fail('chain', notValid(stale, signingTime));
+  return pass(
+    'chain',
+    `${path.map((c) => c.name).join(' <- ')}; all valid at the signing time ${signingTime.toISOString()}`,
+  );
 }
 
-export function checkSignerUsage(signer: CertInfo): Check {
+export function checkSignerUsage(signer: CertFacts): Check {
   const ku = signer.keyUsage;
   if (!ku) return fail('signer-usage', 'the signer certificate has no keyUsage extension');
   if (!ku.has('digitalSignature') && !ku.has('nonRepudiation')) {
@@ -64,28 +102,4 @@ export function checkSignerUsage(signer: CertInfo): Check {
   }
   const usages = [...ku].filter((u) => u === 'digitalSignature' || u === 'nonRepudiation').join(', ');
   return pass('signer-usage', `keyUsage ${usages}${eku ? '; extKeyUsage emailProtection' : ''}`);
-}
-
-/** Signature checks between cached certificates are facts too; remembered per pair. */
-const issuedCache = new WeakMap<CertInfo, WeakMap<CertInfo, boolean>>();
-
-function issuedBy(child: CertInfo, issuer: CertInfo): boolean {
-  let byIssuer = issuedCache.get(child);
-  const known = byIssuer?.get(issuer);
-  if (known !== undefined) return known;
-  let result = false;
-  if (child.x509.checkIssued(issuer.x509)) {
-    try {
-      result = child.x509.verify(issuer.x509.publicKey);
-    } catch {
-      result = false;
-    }
-  }
-  if (!byIssuer) issuedCache.set(child, (byIssuer = new WeakMap()));
-  byIssuer.set(issuer, result);
-  return result;
-}
-
-function cn(c: CertInfo): string {
-  return /^CN=(.*)$/m.exec(c.x509.subject)?.[1] ?? c.x509.subject.replace(/\n/g, ', ');
 }

@@ -1,92 +1,81 @@
-import { createHash, verify as rsaVerify } from 'node:crypto';
-import { octets, oid } from '../pki/der.js';
-import { OID, decodeTime, type ParsedSignedData } from './signed-data.js';
-import { certInfoCached, type CertInfo } from './x509.js';
+import { createHash } from 'node:crypto';
+import * as asn1js from 'asn1js';
+import { DIGESTS } from './algorithms.js';
+import { fail, pass, type Check } from './check.js';
+import type { CertFacts } from './certs.js';
+import { OID, type SignedMessage } from './cms.js';
 
 /**
- * The cryptographic core of verification, all in node:crypto (OpenSSL): the messageDigest
- * attribute binds the content, and the RSA signature binds the signed attributes to the
- * signer's key. Nothing here trusts forge, which only wrote the file.
+ * The cryptographic core: the messageDigest attribute binds the content (checked here, so a
+ * changed JSON is named as such), and pkijs's SignedData.verify checks the signature over the
+ * signed attributes with the signer's key (WebCrypto, OpenSSL underneath). Nothing here trusts
+ * forge, which only wrote the file.
  */
-
-export interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
 
 export interface SignerFindings {
   checks: Check[];
-  signer?: CertInfo;
-  others: CertInfo[];
-  signingTime?: Date;
+  signer?: CertFacts;
+  others: CertFacts[];
 }
 
-const DATA_OID_DER = oid(OID.data);
-
-export function checkSignature(json: Uint8Array, cms: ParsedSignedData): SignerFindings {
+export async function checkSignature(content: Uint8Array, m: SignedMessage): Promise<SignerFindings> {
   const checks: Check[] = [];
-  const attrs = cms.signer.attributes;
-
-  const digest = createHash('sha256').update(json).digest();
-  const expected = octets(digest);
-  const contentType = attrs.get(OID.contentType);
-  const md = attrs.get(OID.messageDigest);
-  if (contentType?.length !== 1 || !contentType[0]?.equals(DATA_OID_DER)) {
-    checks.push(fail('message-digest', 'the contentType attribute is missing or is not "data"'));
-  } else if (md?.length !== 1) {
-    checks.push(fail('message-digest', 'the messageDigest attribute is missing'));
-  } else if (!md[0]?.equals(expected)) {
-    checks.push(
-      fail(
-        'message-digest',
-        'sha256 of the JSON differs from the signed messageDigest: the JSON was changed',
-      ),
-    );
-  } else {
-    checks.push(pass('message-digest', `sha256 ${digest.toString('hex')} matches the signed messageDigest`));
-  }
-
-  const infos: CertInfo[] = [];
-  for (const der of cms.certificates) {
-    try {
-      infos.push(certInfoCached(der));
-    } catch {
-      checks.push(fail('signature', 'the CMS carries a certificate that cannot be parsed'));
-      return { checks, others: [] };
-    }
-  }
-  const signer = infos.find((c) => c.issuer.equals(cms.signer.issuer) && c.serial.equals(cms.signer.serial));
+  const digestOk = checkDigest(content, m, checks);
+  const sid = m.signerInfo.sid as { issuer: { isEqual(x: unknown): boolean }; serialNumber: asn1js.Integer };
+  const signer = m.certificates.find(
+    (c) => c.cert.issuer.isEqual(sid.issuer) && c.cert.serialNumber.isEqual(sid.serialNumber),
+  );
   if (!signer) {
     checks.push(fail('signature', "the signer's certificate is not in the CMS"));
-    return { checks, others: infos };
+    return { checks, others: m.certificates };
+  }
+  const others = m.certificates.filter((c) => c !== signer);
+  if (!digestOk) {
+    checks.push(fail('signature', 'not checked: the content does not match the signed digest'));
+    return { checks, signer, others };
   }
   let good = false;
+  let why = '';
   try {
-    good = rsaVerify('sha256', cms.signer.signedAttrs, signer.x509.publicKey, cms.signer.signature);
-  } catch {
-    good = false;
+    const r = await m.signedData.verify({
+      signer: 0,
+      data: new Uint8Array(content).buffer,
+      extendedMode: true,
+      checkChain: false,
+    });
+    good = r.signatureVerified === true;
+  } catch (err) {
+    why = `: ${(err as Error).message}`;
   }
   checks.push(
     good
-      ? pass('signature', `RSA signature by ${signer.x509.subject.split('\n').join(', ')} is valid`)
-      : fail('signature', 'the RSA signature over the signed attributes does not verify'),
+      ? pass('signature', `signature by ${signer.x509.subject.split('\n').join(', ')} is valid`)
+      : fail('signature', `the signature over the signed attributes does not verify${why}`),
   );
+  return { checks, signer, others };
+}
 
-  const st = attrs.get(OID.signingTime);
-  let signingTime: Date | undefined;
-  try {
-    if (st?.length === 1 && st[0]) signingTime = decodeTime(st[0]);
-  } catch {
-    signingTime = undefined;
+function checkDigest(content: Uint8Array, m: SignedMessage, checks: Check[]): boolean {
+  const contentType = m.attributes.get(OID.contentType);
+  const md = m.attributes.get(OID.messageDigest);
+  const hash = DIGESTS[m.digestAlgorithm]?.name.replace('-', '').toLowerCase();
+  let problem: string | undefined;
+  let digest: Buffer | undefined;
+  if (!(contentType instanceof asn1js.ObjectIdentifier) || contentType.valueBlock.toString() !== OID.data) {
+    problem = 'the contentType attribute is missing or is not "data"';
+  } else if (!(md instanceof asn1js.OctetString)) {
+    problem = 'the messageDigest attribute is missing';
+  } else if (!hash || hash === 'md2') {
+    problem = `cannot compute digest algorithm ${m.digestAlgorithm}`;
+  } else {
+    digest = createHash(hash).update(content).digest();
+    if (!digest.equals(md.valueBlock.valueHexView))
+      problem = `${DIGESTS[m.digestAlgorithm]?.name} of the content differs from the signed messageDigest: the content was changed`;
   }
-  return { checks, signer, others: infos.filter((c) => c !== signer), signingTime };
-}
-
-export function pass(name: string, detail: string): Check {
-  return { name, ok: true, detail };
-}
-
-export function fail(name: string, detail: string): Check {
-  return { name, ok: false, detail };
+  checks.push(
+    problem === undefined && digest
+      ? pass('message-digest', `${hash} ${digest.toString('hex')} matches the signed messageDigest`)
+      : fail('message-digest', problem ?? 'no digest'),
+  );
+  return problem === undefined;
 }

@@ -1,86 +1,109 @@
-import { X509Certificate } from 'node:crypto';
-import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
 import { canonicalize } from '../certificate/canonical-json.js';
 import type { AnyWipeCertificate as WipeCertificate } from '../certificate/schema.js';
 import { schemaErrors } from '../certificate/schema.js';
 import { subjectLine } from '../pki/common.js';
 import { checkBackup } from './backup.js';
-import { checkChain, checkSignerUsage } from './chain.js';
-import { parseSignedData, type ParsedSignedData } from './signed-data.js';
+import { checkBoundFiles } from './bound-files.js';
+import { fail, pass, type Check } from './check.js';
 import { internalRuleViolations } from './rules.js';
-import { checkSignature, fail, pass, type Check, type SignerFindings } from './signature.js';
-import { certInfoCached, type CertInfo } from './x509.js';
+import { SIGNATURE_CHECKS, verifySigned, type SignedFindings } from './signed.js';
+import { checkSigningTime } from './signing-time.js';
+import { loadTrust, type Trust } from './trust.js';
 
 /**
  * Verifies a wipe certificate: the detached CMS signature over the exact JSON bytes, the
- * signer's chain to a CA the caller trusts, and the document itself (schema, canonical form,
- * results that follow from its steps), optionally the backup it vouches for. Every check is
- * always reported, by name, so a reader sees everything that is wrong, not just the first.
- *
- *   certificate.p7s --parse--> signer info --RSA (node:crypto)--> chain to CA --> usage
- *   certificate.json ---------> messageDigest, schema, canonical form, rules, backup
+ * signer's path to a CA the caller trusts and our policy on it (signed.ts), the signing time
+ * against the document, and the document itself (schema, canonical form, results that follow
+ * from its steps); optionally the CRL, the files the certificate binds, and the backup it names.
+ * Every check is always reported, by name, so a reader sees everything that is wrong.
  */
 
-export type { Check } from './signature.js';
+export type { Check } from './check.js';
+export type { Trust } from './trust.js';
+export { loadTrust } from './trust.js';
 
 export const CHECK_NAMES = [
-  'cms-structure',
-  'message-digest',
-  'signature',
-  'chain',
-  'signer-usage',
+  ...SIGNATURE_CHECKS,
+  'signing-time',
   'signer-identity',
   'schema',
   'canonical-form',
   'internal-rules',
 ] as const;
 
+/** Reported after CHECK_NAMES, each only when asked for (a CRL, a job directory, a backup). */
+export const OPTIONAL_CHECK_NAMES = ['revocation', 'bound-files', 'backup', 'validation'] as const;
+
 export interface VerificationReport {
   ok: boolean;
   checks: Check[];
   /** Present when the JSON matches the schema (whether or not the signature holds). */
   certificate?: WipeCertificate;
+  /** The CMS signingTime, ISO 8601, when readable. */
+  signingTime?: string;
 }
 
 export interface VerifyOptions {
+  /** The CA's CRL (PEM or DER); only with a CA given as PEM (a Trust carries its own). */
+  crl?: string | Uint8Array;
+  /** The directory certificate.json came from: the files it binds are checked there. */
+  jobDir?: string;
   /** The backup directory (or the job output directory holding backup/) to check as well. */
   backupDir?: string;
+  /** The verifier's clock; tests move it. */
+  now?: Date;
 }
 
-/** Parsed trust anchors, so verifying many certificates against one CA parses it once. */
-const caCache = new Map<string, CertInfo>();
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const trustCache = new Map<string, Promise<Trust>>();
 
+/** A CA as PEM is read (and remembered) here; a bad CA or CRL throws a usage PosdecomError. */
 export async function verifyCertificate(
   jsonBytes: Uint8Array,
   p7sDer: Uint8Array,
-  caPem: string,
+  ca: string | Trust,
   options: VerifyOptions = {},
 ): Promise<VerificationReport> {
-  const report = verifyCertificateSync(jsonBytes, p7sDer, caPem);
-  if (options.backupDir !== undefined) {
-    const check = report.certificate
-      ? await checkBackup(report.certificate, options.backupDir)
-      : fail('backup', 'not checked: the certificate JSON is not valid');
-    report.checks.push(check);
-    report.ok = report.ok && check.ok;
+  const trust = typeof ca === 'string' ? await cachedTrust(ca, options) : ca;
+  const now = options.now ?? new Date();
+  const signed = await verifySigned(jsonBytes, p7sDer, trust);
+  const checks = [...signed.checks];
+  const { certificate, jsonGap } = documentChecks(jsonBytes, signed, now, checks);
+  const gap = (name: string) =>
+    (SIGNATURE_CHECKS as readonly string[]).includes(name) || name === 'revocation'
+      ? signed.gap
+      : (jsonGap ?? signed.gap);
+  const wanted: string[] = [...CHECK_NAMES];
+  if (trust.crl) wanted.push('revocation');
+  if (options.jobDir !== undefined) {
+    wanted.push('bound-files');
+    checks.push(
+      certificate
+        ? await checkBoundFiles(certificate, options.jobDir)
+        : fail('bound-files', 'not checked: the certificate JSON is not valid'),
+    );
   }
-  return report;
+  if (options.backupDir !== undefined) {
+    wanted.push('backup');
+    checks.push(
+      certificate
+        ? await checkBackup(certificate, options.backupDir)
+        : fail('backup', 'not checked: the certificate JSON is not valid'),
+    );
+  }
+  // A check that could not run is reported as failed, with what stopped it.
+  const ordered = wanted.map(
+    (name) => checks.find((c) => c.name === name) ?? fail(name, `not checked: ${gap(name)}`),
+  );
+  return {
+    ok: ordered.every((c) => c.ok),
+    checks: ordered,
+    ...(certificate ? { certificate } : {}),
+    ...(signed.signingTime ? { signingTime: signed.signingTime.toISOString() } : {}),
+  };
 }
 
-/** Everything but the backup: no I/O, so it can run in a tight loop. */
-export function verifyCertificateSync(
-  jsonBytes: Uint8Array,
-  p7sDer: Uint8Array,
-  caPem: string,
-): VerificationReport {
-  const ca = trustAnchor(caPem);
-  const checks: Check[] = [];
-  const findings = verifySignedData(jsonBytes, p7sDer, ca, checks);
-  const cryptoGap = !findings
-    ? 'the signature file could not be read'
-    : "the signer's certificate is not in the signature file";
-
+function documentChecks(jsonBytes: Uint8Array, signed: SignedFindings, now: Date, checks: Check[]) {
   let value: unknown;
   let jsonGap: string | undefined;
   try {
@@ -101,23 +124,10 @@ export function verifyCertificateSync(
     checks.push(canonicalCheck(jsonBytes, value));
   }
   if (certificate) {
-    let problems: string[];
-    try {
-      problems = internalRuleViolations(certificate);
-    } catch (err) {
-      // e.g. a lone surrogate from a "\ud800" escape, which canonical JSON refuses
-      problems = [`cannot evaluate the rules: ${(err as Error).message}`];
-    }
-    checks.push(
-      problems.length === 0
-        ? pass(
-            'internal-rules',
-            `overall ${certificate.overall.result} follows from ${certificate.steps.length} steps`,
-          )
-        : fail('internal-rules', problems.join('; ')),
-    );
-    if (findings?.signer) {
-      const actual = subjectLine(findings.signer.x509);
+    checks.push(rulesCheck(certificate));
+    if (signed.signer) {
+      checks.push(checkSigningTime(certificate, signed.signingTime, now));
+      const actual = subjectLine(signed.signer.x509);
       checks.push(
         actual === certificate.performedBy.signerSubject
           ? pass('signer-identity', `performedBy matches the signer (${actual})`)
@@ -128,43 +138,26 @@ export function verifyCertificateSync(
       );
     }
   }
-  // A check that could not run is reported as failed, with what stopped it.
-  const gap = (name: string) =>
-    ['message-digest', 'signature', 'chain', 'signer-usage'].includes(name)
-      ? cryptoGap
-      : (jsonGap ?? cryptoGap);
-  const ordered = CHECK_NAMES.map(
-    (name) => checks.find((c) => c.name === name) ?? fail(name, `not checked: ${gap(name)}`),
-  );
-  return { ok: ordered.every((c) => c.ok), checks: ordered, ...(certificate ? { certificate } : {}) };
+  return { certificate, jsonGap };
 }
 
-function verifySignedData(
-  json: Uint8Array,
-  p7s: Uint8Array,
-  ca: CertInfo,
-  checks: Check[],
-): SignerFindings | undefined {
-  let cms: ParsedSignedData;
+function rulesCheck(certificate: WipeCertificate): Check {
+  let problems: string[];
   try {
-    cms = parseSignedData(p7s);
+    problems = internalRuleViolations(certificate);
   } catch (err) {
-    checks.push(fail('cms-structure', `not a posdecom CMS signature: ${(err as Error).message}`));
-    return undefined;
+    // e.g. a lone surrogate from a "\ud800" escape, which canonical JSON refuses
+    problems = [`cannot evaluate the rules: ${(err as Error).message}`];
   }
-  checks.push(
-    pass('cms-structure', `detached SignedData, one signer, ${cms.certificates.length} certificate(s)`),
-  );
-  const findings = checkSignature(json, cms);
-  checks.push(...findings.checks);
-  if (findings.signer) {
-    checks.push(checkChain(findings.signer, findings.others, ca, findings.signingTime));
-    checks.push(checkSignerUsage(findings.signer));
-  }
-  return findings;
+  return problems.length === 0
+    ? pass(
+        'internal-rules',
+        `overall ${certificate.overall.result} follows from ${certificate.steps.length} steps`,
+      )
+    : fail('internal-rules', problems.join('; '));
 }
 
-function canonicalCheck(jsonBytes: Uint8Array, value: unknown): Check {
+export function canonicalCheck(jsonBytes: Uint8Array, value: unknown): Check {
   try {
     const canonical = Buffer.from(canonicalize(value), 'utf8');
     return canonical.equals(jsonBytes)
@@ -178,16 +171,18 @@ function canonicalCheck(jsonBytes: Uint8Array, value: unknown): Check {
   }
 }
 
-function trustAnchor(caPem: string): CertInfo {
-  const cached = caCache.get(caPem);
-  if (cached) return cached;
-  let info: CertInfo;
-  try {
-    info = certInfoCached(Buffer.from(new X509Certificate(caPem).raw));
-  } catch {
-    throw new PosdecomError(ErrorCode.UsageBadFile, 'the CA file is not a PEM certificate');
+function cachedTrust(caPem: string, o: VerifyOptions): Promise<Trust> {
+  const crlKey = o.crl === undefined ? '' : Buffer.from(o.crl).toString('base64');
+  const key = `${caPem}\n${crlKey}\n${o.now?.getTime() ?? ''}`;
+  let t = trustCache.get(key);
+  if (!t) {
+    t = loadTrust(caPem, {
+      ...(o.crl !== undefined ? { crl: o.crl } : {}),
+      ...(o.now ? { now: o.now } : {}),
+    });
+    t.catch(() => trustCache.delete(key));
+    if (trustCache.size >= 16) trustCache.clear();
+    trustCache.set(key, t);
   }
-  if (caCache.size >= 16) caCache.clear();
-  caCache.set(caPem, info);
-  return info;
+  return t;
 }
