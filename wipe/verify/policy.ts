@@ -105,14 +105,20 @@ export function checkKeyStrength(certs: CertFacts[]): Check {
  * RFC 5280 s.6.1.4 (k)-(n): every issuer on the path is a CA (basicConstraints cA), may sign
  * certificates (keyUsage keyCertSign), and has no more CAs below it than its pathLenConstraint.
  */
-export function checkCaConstraints(found: PathResult): Check {
-  if (!found.ok) return fail('ca-constraints', 'not checked: no path to the CA');
+export function checkCaConstraints(found: PathResult, issuers: CertFacts[]): Check {
+  if (!found.ok) {
+    // Without a path the order is unknown, but every certificate besides the signer's is
+    // presented as an issuer, so cA and keyCertSign can still be judged (and explain the gap).
+    const problems = issuers.flatMap(caProblems);
+    return fail(
+      'ca-constraints',
+      problems.length > 0 ? problems.join('; ') : 'not checked: no path to the CA',
+    );
+  }
   const problems: string[] = [];
   found.path.forEach((c, k) => {
     if (k === 0) return;
-    if (!c.basicConstraints?.ca) problems.push(`${c.name} is not a CA (basicConstraints)`);
-    if (!c.keyUsage?.has('keyCertSign'))
-      problems.push(`${c.name} may not sign certificates (no keyCertSign)`);
+    problems.push(...caProblems(c));
     const below = found.path.slice(1, k).filter((x) => !selfIssued(x)).length;
     const limit = c.basicConstraints?.pathLen;
     if (limit !== undefined && below > limit)
@@ -123,6 +129,13 @@ export function checkCaConstraints(found: PathResult): Check {
     'ca-constraints',
     `${found.path.length - 1} CA(s) on the path, each with cA, keyCertSign and room in pathLenConstraint`,
   );
+}
+
+function caProblems(c: CertFacts): string[] {
+  const problems: string[] = [];
+  if (!c.basicConstraints?.ca) problems.push(`${c.name} is not a CA (basicConstraints)`);
+  if (!c.keyUsage?.has('keyCertSign')) problems.push(`${c.name} may not sign certificates (no keyCertSign)`);
+  return problems;
 }
 
 function selfIssued(c: CertFacts): boolean {

@@ -71,7 +71,7 @@ export async function verifySigned(
     checkAlgorithms(m, certs),
     checkKeyStrength(certs),
     checkChain(path, signer, anchor, others, signingTime),
-    checkCaConstraints(path),
+    checkCaConstraints(path, [...others, anchor]),
     checkCriticalExtensions(certs),
     checkSignerUsage(signer),
   );
