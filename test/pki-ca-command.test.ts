@@ -165,8 +165,8 @@ describe('posdecom ca', () => {
     [['ca', 'init', '--out', 'o'], /needs --org/],
     [['ca', 'issue-recipient', '--out', 'o', '--name', 'N'], /needs --ca/],
     [
-      ['ca', 'revoke', '--out', 'o'],
-      /^posdecom: Invalid values: Argument: action, Given: "revoke", Choices: "init", "issue", "issue-recipient"\n$/,
+      ['ca', 'destroy', '--out', 'o'],
+      /^posdecom: Invalid values: Argument: action, Given: "destroy", Choices: "init", "issue", "issue-recipient", "revoke", "crl"\n$/,
     ],
   ])('exits 2 for incomplete usage: %j', async (argv, message) => {
     const r = await run(argv);
