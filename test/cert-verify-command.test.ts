@@ -61,7 +61,7 @@ describe('posdecom verify', () => {
     expect(lines.map((l) => /^. ([a-z-]+):/.exec(l)?.[1] ?? l)).toEqual([
       'SIMULATED TERMINAL - NOT A DEVICE RECORD',
       ...CLI_CHECKS,
-      'VERIFIED (overall result PASS)',
+      'VERIFIED (overall result PASS; not validated)',
     ]);
     expect(lines.slice(1, -1).every((l) => l.startsWith('✓ '))).toBe(true);
     expect(r.stderr).toBe('');

@@ -7,6 +7,7 @@ import { identifyCommand } from './identify.js';
 import { portsCommand } from './ports.js';
 import { replayCommand } from './replay.js';
 import { simulateCommand } from './simulate.js';
+import { validateCommand } from './validate.js';
 import { verifyCommand } from './verify.js';
 
 /** Every command, in the order --help lists them. */
@@ -19,5 +20,6 @@ export const commands: CliCommand[] = [
   simulateCommand,
   caCommand,
   verifyCommand,
+  validateCommand,
   replayCommand,
 ];

@@ -56,6 +56,7 @@ export async function runVerify(args: VerifyArgs, io: VerifyIo = {}): Promise<nu
           device: { vendor: c.device.vendor, model: c.device.model, serial: c.device.serial },
           overall: c.overall,
           simulated: isSimulated(c),
+          validation: report.validation ?? null,
         }
       : null;
     out.write(
@@ -65,7 +66,13 @@ export async function runVerify(args: VerifyArgs, io: VerifyIo = {}): Promise<nu
     if (isSimulated(report.certificate)) out.write(`${SIMULATED_BAND}\n`);
     for (const c of report.checks) out.write(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}\n`);
     const failed = report.checks.filter((c) => !c.ok).length;
-    const overall = report.certificate ? ` (overall result ${report.certificate.overall.result})` : '';
+    const v = report.validation;
+    const validated = v?.ok
+      ? `${v.outcome === 'accepted' ? 'validated' : 'NOT ACCEPTED'} by ${v.validator} at ${v.validatedAt}`
+      : 'not validated';
+    const overall = report.certificate
+      ? ` (overall result ${report.certificate.overall.result}; ${validated})`
+      : '';
     out.write(report.ok ? `VERIFIED${overall}\n` : `NOT VERIFIED: ${failed} check(s) failed\n`);
   }
   return report.ok ? ExitCode.Success : ExitCode.VerifyFailed;

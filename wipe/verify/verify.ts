@@ -1,13 +1,15 @@
-import { canonicalize } from '../certificate/canonical-json.js';
 import type { AnyWipeCertificate as WipeCertificate } from '../certificate/schema.js';
 import { schemaErrors } from '../certificate/schema.js';
 import { subjectLine } from '../pki/common.js';
 import { checkBackup } from './backup.js';
 import { checkBoundFiles } from './bound-files.js';
+import { canonicalCheck } from './canonical.js';
 import { fail, pass, type Check } from './check.js';
 import { internalRuleViolations } from './rules.js';
 import { SIGNATURE_CHECKS, verifySigned, type SignedFindings } from './signed.js';
 import { checkSigningTime } from './signing-time.js';
+import { checkValidation } from '../validation/check.js';
+import type { ValidationSummary } from '../validation/record.js';
 import { loadTrust, type Trust } from './trust.js';
 
 /**
@@ -41,12 +43,14 @@ export interface VerificationReport {
   certificate?: WipeCertificate;
   /** The CMS signingTime, ISO 8601, when readable. */
   signingTime?: string;
+  /** The second person's validation, when validation.json or .p7s lies in the job directory. */
+  validation?: ValidationSummary;
 }
 
 export interface VerifyOptions {
   /** The CA's CRL (PEM or DER); only with a CA given as PEM (a Trust carries its own). */
   crl?: string | Uint8Array;
-  /** The directory certificate.json came from: the files it binds are checked there. */
+  /** The directory certificate.json came from: the files it binds, and any validation, are checked there. */
   jobDir?: string;
   /** The backup directory (or the job output directory holding backup/) to check as well. */
   backupDir?: string;
@@ -83,6 +87,26 @@ export async function verifyCertificate(
         : fail('bound-files', 'not checked: the certificate JSON is not valid'),
     );
   }
+  let validation: ValidationSummary | undefined;
+  if (options.jobDir !== undefined) {
+    const found = await checkValidation(
+      options.jobDir,
+      {
+        bytes: jsonBytes,
+        ...(signed.signer ? { signer: signed.signer } : {}),
+        ...(certificate
+          ? { signerSubject: certificate.performedBy.signerSubject, certificateId: certificate.certificateId }
+          : {}),
+      },
+      trust,
+      now,
+    );
+    if (found) {
+      wanted.push('validation');
+      checks.push(found.check);
+      validation = found.summary;
+    }
+  }
   if (options.backupDir !== undefined) {
     wanted.push('backup');
     checks.push(
@@ -100,6 +124,7 @@ export async function verifyCertificate(
     checks: ordered,
     ...(certificate ? { certificate } : {}),
     ...(signed.signingTime ? { signingTime: signed.signingTime.toISOString() } : {}),
+    ...(validation ? { validation } : {}),
   };
 }
 
@@ -155,20 +180,6 @@ function rulesCheck(certificate: WipeCertificate): Check {
         `overall ${certificate.overall.result} follows from ${certificate.steps.length} steps`,
       )
     : fail('internal-rules', problems.join('; '));
-}
-
-export function canonicalCheck(jsonBytes: Uint8Array, value: unknown): Check {
-  try {
-    const canonical = Buffer.from(canonicalize(value), 'utf8');
-    return canonical.equals(jsonBytes)
-      ? pass('canonical-form', 'bytes are canonical JSON (RFC 8785)')
-      : fail(
-          'canonical-form',
-          'bytes are not the canonical form of their own content (reformatted or edited?)',
-        );
-  } catch (err) {
-    return fail('canonical-form', (err as Error).message);
-  }
 }
 
 function cachedTrust(caPem: string, o: VerifyOptions): Promise<Trust> {
