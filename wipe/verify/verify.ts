@@ -1,4 +1,5 @@
 import type { AnyWipeCertificate as WipeCertificate } from '../certificate/schema.js';
+import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
 import { schemaErrors } from '../certificate/schema.js';
 import { subjectLine } from '../pki/common.js';
 import { checkBackup } from './backup.js';
@@ -34,7 +35,7 @@ export const CHECK_NAMES = [
 ] as const;
 
 /** Reported after CHECK_NAMES, each only when asked for (a CRL, a job directory, a backup). */
-export const OPTIONAL_CHECK_NAMES = ['revocation', 'bound-files', 'backup', 'validation'] as const;
+export const OPTIONAL_CHECK_NAMES = ['revocation', 'bound-files', 'validation', 'backup'] as const;
 
 export interface VerificationReport {
   ok: boolean;
@@ -68,6 +69,8 @@ export async function verifyCertificate(
   ca: string | Trust,
   options: VerifyOptions = {},
 ): Promise<VerificationReport> {
+  if (typeof ca !== 'string' && options.crl !== undefined)
+    throw new PosdecomError(ErrorCode.UsageInvalid, 'a Trust carries its own CRL: give it to loadTrust');
   const trust = typeof ca === 'string' ? await cachedTrust(ca, options) : ca;
   const now = options.now ?? new Date();
   const signed = await verifySigned(jsonBytes, p7sDer, trust);
@@ -79,33 +82,12 @@ export async function verifyCertificate(
       : (jsonGap ?? signed.gap);
   const wanted: string[] = [...CHECK_NAMES];
   if (trust.crl) wanted.push('revocation');
-  if (options.jobDir !== undefined) {
-    wanted.push('bound-files');
-    checks.push(
-      certificate
-        ? await checkBoundFiles(certificate, options.jobDir)
-        : fail('bound-files', 'not checked: the certificate JSON is not valid'),
-    );
-  }
   let validation: ValidationSummary | undefined;
   if (options.jobDir !== undefined) {
-    const found = await checkValidation(
-      options.jobDir,
-      {
-        bytes: jsonBytes,
-        ...(signed.signer ? { signer: signed.signer } : {}),
-        ...(certificate
-          ? { signerSubject: certificate.performedBy.signerSubject, certificateId: certificate.certificateId }
-          : {}),
-      },
-      trust,
-      now,
-    );
-    if (found) {
-      wanted.push('validation');
-      checks.push(found.check);
-      validation = found.summary;
-    }
+    const found = await jobDirChecks(options.jobDir, jsonBytes, certificate, signed, trust, now);
+    wanted.push(...found.checks.map((c) => c.name));
+    checks.push(...found.checks);
+    validation = found.validation;
   }
   if (options.backupDir !== undefined) {
     wanted.push('backup');
@@ -126,6 +108,32 @@ export async function verifyCertificate(
     ...(signed.signingTime ? { signingTime: signed.signingTime.toISOString() } : {}),
     ...(validation ? { validation } : {}),
   };
+}
+
+/** What lies beside certificate.json: the files it binds, and a second person's validation. */
+async function jobDirChecks(
+  dir: string,
+  jsonBytes: Uint8Array,
+  certificate: WipeCertificate | undefined,
+  signed: SignedFindings,
+  trust: Trust,
+  now: Date,
+): Promise<{ checks: Check[]; validation?: ValidationSummary }> {
+  const checks = [
+    certificate
+      ? await checkBoundFiles(certificate, dir)
+      : fail('bound-files', 'not checked: the certificate JSON is not valid'),
+  ];
+  const side = {
+    bytes: jsonBytes,
+    ...(signed.signer ? { signer: signed.signer } : {}),
+    ...(certificate
+      ? { signerSubject: certificate.performedBy.signerSubject, certificateId: certificate.certificateId }
+      : {}),
+  };
+  const found = await checkValidation(dir, side, trust, now);
+  if (!found) return { checks };
+  return { checks: [...checks, found.check], validation: found.summary };
 }
 
 function documentChecks(jsonBytes: Uint8Array, signed: SignedFindings, now: Date, checks: Check[]) {
