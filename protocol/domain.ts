@@ -46,10 +46,23 @@ export interface BatchStatus {
   totals: Money[];
 }
 
+/**
+ * The store-and-forward (SAF) queue: payments taken while the terminal was offline. They are
+ * money only once forwarded to the host, so a queue that is not empty must be forwarded before
+ * anything is settled, unbound or erased.
+ */
+export interface SafQueue {
+  count: number;
+  /** Per currency, minor units. */
+  totals: Money[];
+}
+
 export interface Status {
   channels: Record<string, 'on' | 'off'>;
   links: Record<string, 'up' | 'down'>;
   batch: BatchStatus;
+  /** Absent when the terminal cannot report its SAF queue (e.g. line protocol 1.0). */
+  saf?: SafQueue;
   battery: { percent: number; charging: boolean } | null;
   tamper: boolean;
   bound: boolean;

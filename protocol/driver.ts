@@ -6,6 +6,7 @@ import type {
   KeySlot,
   LinkKind,
   Money,
+  SafQueue,
   Status,
   StoreInfo,
 } from './domain.js';
@@ -20,6 +21,8 @@ export interface DriverCapabilities {
   /** Acceptance channels it can switch off and confirm by status. */
   channels: Channel[];
   settle: boolean;
+  /** Can report the store-and-forward queue (STATUS) and forward it to the host. */
+  forwardSaf: boolean;
   /** Network links it can take down and confirm by status. */
   links: LinkKind[];
   /** Can list stores with digests and read them by offset. */
@@ -40,6 +43,9 @@ export interface SettleResult {
   totals: Money[];
 }
 
+/** What a forward of the SAF queue sent to the host. */
+export type ForwardResult = SafQueue;
+
 export interface EraseProgress {
   op: string;
   store: string;
@@ -54,6 +60,21 @@ export interface TerminalVerifyResult {
   verified: boolean;
   method: string;
   pattern: string;
+}
+
+/**
+ * What the driver dropped or resent on the link so far (SPEC.md s.2.3): corrupted frames (line
+ * noise), malformed ones (intact but not the protocol), responses to nothing outstanding,
+ * echoes of its own retransmissions, events it does not know, events over budget, resends.
+ */
+export interface LinkCounts {
+  corrupted: number;
+  malformed: number;
+  unsolicited: number;
+  echoes: number;
+  unknownEvents: number;
+  eventsDropped: number;
+  retransmits: number;
 }
 
 export interface DriverEvents {
@@ -71,6 +92,8 @@ export interface TerminalDriver {
   authorize(serial: string, authorityCode: string): Promise<void>;
   setChannel(channel: Channel, enabled: boolean): Promise<void>;
   settle(op: string): Promise<SettleResult>;
+  /** Sends the store-and-forward queue to the host; destructive and idempotent by `op`. */
+  forwardSaf(op: string): Promise<ForwardResult>;
   setLink(link: LinkKind, up: boolean): Promise<void>;
   listStores(): Promise<StoreInfo[]>;
   /** Reads [from, size) in order into sink; returns the offset reached. */
@@ -88,5 +111,7 @@ export interface TerminalDriver {
   unbind(op: string): Promise<void>;
   finalize(op: string): Promise<{ safeToPowerOff: boolean }>;
   on(events: DriverEvents): void;
+  /** Running totals for this driver's link (one connection). */
+  linkCounts(): LinkCounts;
   close(): Promise<void>;
 }

@@ -27,7 +27,7 @@ describe('the certificate of a job on a simulated terminal', () => {
       await sim.close();
     }
     const cert = JSON.parse(await readFile(join(dir, 'certificate.json'), 'utf8')) as WipeCertificate;
-    expect(cert.device).toMatchObject({ simulated: true, transport: 'sim', protocol: 'posdecom-line/1.0' });
+    expect(cert.device).toMatchObject({ simulated: true, transport: 'sim', protocol: 'posdecom-line/1.1' });
     expect(cert.steps.find((s) => s.step === 'identify')?.evidence.simulated).toBe(true);
     // The unattended profile reports no medium for config: the certificate says so, it does not guess.
     expect(Object.fromEntries(cert.device.stores.map((s) => [s.name, s.media]))).toEqual({

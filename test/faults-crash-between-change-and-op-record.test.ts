@@ -35,6 +35,7 @@ describe('the simulated terminal’s state file', () => {
     };
     for (const channel of device.channels.keys()) device.channels.set(channel, false);
     const session: Session = {
+      proto: '1.1',
       id: 'test-session',
       maxLine: 65536,
       window: 8,
@@ -49,6 +50,7 @@ describe('the simulated terminal’s state file', () => {
       const reply = await dispatch(type, { device, session, seq: ++seq, header }, () => undefined);
       expect(reply.header, `${type} ${JSON.stringify(header)}`).toMatchObject({ ok: true });
     };
+    await run('FORWARD', { op: 'job:forward' });
     await run('SETTLE', { op: 'job:settle' });
     await run('ERASE', { op: 'job:erase:journal', store: 'journal', method: 'crypto' });
     await run('ZEROIZE', { op: 'job:zeroize' });
@@ -62,6 +64,8 @@ describe('the simulated terminal’s state file', () => {
       for (const job of state.jobs) expect(ops.has(job.op), `${at}: erase job ${job.op}`).toBe(true);
       if (state.stores.journal!.eraseCount > 0) expect(ops.has('job:erase:journal'), at).toBe(true);
       if (!state.batch.open) expect(ops.has('job:settle'), at).toBe(true);
+      const saf = state.stores.saf!.layout.base;
+      if (saf.kind === 'original' && saf.forwarded) expect(ops.has('job:forward'), at).toBe(true);
       if (state.keysZeroized.some(Boolean)) expect(ops.has('job:zeroize'), at).toBe(true);
       if (!state.bound) expect(ops.has('job:unbind'), at).toBe(true);
     }

@@ -63,21 +63,26 @@ describe('frame codec', () => {
     expect(d.ok && d.frame.header.vendor).toBe('Zähler €');
   });
 
-  it('rejects every single-bit corruption', () => {
-    const line = encodeFrame({
-      seq: 7,
-      kind: 'R',
-      type: 'STATUS',
-      header: { ok: true, tamper: false },
-    }).subarray(0, -1);
+  it('rejects every single-bit corruption, except a hex letter of the crc changing case (the same frame)', () => {
+    const frame = { seq: 0xab, kind: 'R' as const, type: 'STATUS', header: { ok: true, tamper: false } };
+    const line = encodeFrame(frame).subarray(0, -1);
+    // The crc covers seq, so only the crc's own letters may change case and still check.
+    const hex = (i: number) => i >= line.length - 8;
+    let caseFlips = 0;
     for (let i = 0; i < line.length; i++) {
       for (let bit = 0; bit < 8; bit++) {
         const bad = Buffer.from(line);
         bad[i]! ^= 1 << bit;
         if (bad[i] === 0x0a) continue;
-        expect(decodeFrame(bad).ok).toBe(false);
+        const d = decodeFrame(bad);
+        // SPEC.md s.2.1 (1.1): crc is sent upper case and accepted in either case.
+        if (hex(i) && bit === 5 && /[A-Fa-f]/.test(String.fromCharCode(line[i]!))) {
+          expect(d).toEqual({ ok: true, frame });
+          caseFlips++;
+        } else expect(d.ok).toBe(false);
       }
     }
+    expect(caseFlips).toBeGreaterThan(2);
   });
 
   it('never throws on garbage', () => {

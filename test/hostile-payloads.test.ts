@@ -73,10 +73,21 @@ describe('hostile terminal: malformed headers and payloads', () => {
       error: /malformed STATUS reply from the terminal/,
     },
     {
-      title: 'stops as protocol error (exit 4) when a refusal names an error code the protocol does not have',
+      title:
+        'stops as protocol error (exit 4) when a refusal names an error code the protocol does not have, taking it as INTERNAL',
       rules: () => [
         reply('AUTH', (p) =>
           frameLine({ ...p.frame, header: { ok: false, code: 'PWNED', message: 'nothing to see' } }),
+        ),
+      ],
+      exit: 4,
+      error: /terminal refused AUTH: PWNED \(unknown code, taken as INTERNAL\)/,
+    },
+    {
+      title: 'stops as protocol error (exit 4) when a refusal carries a code that is no error code at all',
+      rules: () => [
+        reply('AUTH', (p) =>
+          frameLine({ ...p.frame, header: { ok: false, code: 'not a code!', message: 'nothing to see' } }),
         ),
       ],
       exit: 4,

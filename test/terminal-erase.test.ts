@@ -71,6 +71,12 @@ describe('simulated terminal: ERASE', () => {
   it('leaves pseudo-random ciphertext after crypto erase', async () => {
     const t = await terminal();
     const c = await session(t);
+    // Money first: the saf store is erased only once its queue has gone to the host (s.6.20).
+    expect(await c.request('ERASE', { op: 'c0', store: 'saf', method: 'crypto' })).toMatchObject({
+      code: 'ORDER',
+      reasons: ['saf-pending'],
+    });
+    expect(await c.request('FORWARD', { op: 'fw' })).toMatchObject({ ok: true });
     const before = t.readStoreBytes('saf', 0, 20_000);
     await c.request('ERASE', { op: 'c1', store: 'saf', method: 'crypto' });
     expect(await eraseOutcome(c, 'c1')).toMatchObject({ state: 'done' });
@@ -107,6 +113,7 @@ describe('simulated terminal: ERASE', () => {
   it('lies under erase-lie: claims done, verified and zeros, while READ still returns the data', async () => {
     const t = await terminal({ faults: parseFaults('erase-lie=saf') });
     const c = await session(t);
+    expect(await c.request('FORWARD', { op: 'fw' })).toMatchObject({ ok: true });
     const original = await row(c, 'saf');
     await c.request('ERASE', { op: 'l1', store: 'saf', method: 'overwrite1' });
     expect(await eraseOutcome(c, 'l1')).toMatchObject({ state: 'done' });

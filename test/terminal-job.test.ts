@@ -61,14 +61,19 @@ describe('simulated terminal: the terminal-side order of a decommission', () => 
       code: 'ORDER',
       reasons: ['batch-open'],
     });
-    expect(await c.request('UNBIND', { op: 'u1' })).toMatchObject({ code: 'ORDER', reasons: ['batch-open'] });
+    expect(await c.request('UNBIND', { op: 'u1' })).toMatchObject({
+      code: 'ORDER',
+      reasons: ['batch-open', 'saf-pending'],
+    });
+    expect(await c.request('FORWARD', { op: 'f1' })).toMatchObject({ ok: true });
     const before = await c.request('STATUS');
     const settled = await c.request('SETTLE', { op: 's1' });
     expect(settled).toMatchObject({ ok: true, batchId: expect.stringMatching(/^\d{6}$/) });
     expect(settled.count).toBe((before.batch as { count: number }).count);
     expect(settled.totals).toEqual((before.batch as { totals: unknown }).totals);
     expect(await c.request('STATUS')).toMatchObject({ batch: { open: false, count: 0, totals: [] } });
-    expect(await c.request('SETTLE', { op: 's2' })).toMatchObject({ ok: true, count: 0, totals: [] });
+    // s.6.7 (1.1): with no open batch nothing is closed, and no batch is named.
+    expect(await c.request('SETTLE', { op: 's2' })).toEqual({ ok: true, batchId: '', count: 0, totals: [] });
     expect(await c.request('UNBIND', { op: 'u1' })).toEqual({
       ok: true,
       tid: null,
@@ -123,6 +128,7 @@ describe('simulated terminal: the terminal-side order of a decommission', () => 
       'link-up:wifi',
       'link-up:cellular',
       'batch-open',
+      'saf-pending',
       'bound',
       'key-loaded:1',
       'key-loaded:2',
@@ -135,6 +141,7 @@ describe('simulated terminal: the terminal-side order of a decommission', () => 
       'store-not-erased:config',
     ]);
     await allOff(c, ['contact', 'nfc', 'qr'], []);
+    expect(await c.request('FORWARD', { op: 'forward' })).toMatchObject({ ok: true });
     expect(await c.request('SETTLE', { op: 'settle' })).toMatchObject({ ok: true });
     for (const store of t.storeNames) {
       expect(await eraseAndWait(c, `erase:${store}`, store, 'crypto')).toMatchObject({ state: 'done' });

@@ -19,6 +19,7 @@ describe('simulated terminal: state across restarts', () => {
     const c = await authorizedSession(first);
     for (const channel of ['contact', 'magstripe', 'nfc', 'qr'])
       await c.request('CHANNEL', { channel, enabled: false });
+    const forwarded = await c.request('FORWARD', { op: 'forward' });
     const settled = await c.request('SETTLE', { op: 'settle' });
     await c.request('NETWORK', { link: 'ethernet', up: false });
     await c.request('ZEROIZE', { op: 'zeroize' });
@@ -34,15 +35,20 @@ describe('simulated terminal: state across restarts', () => {
     expect(second.identity).toMatchObject({ tid: null, mid: null, serial: first.identity.serial });
     expect(((await c2.request('KEYS')).slots as { kcv: unknown }[]).every((s) => s.kcv === null)).toBe(true);
     expect(second.storeDigest('config')).toBe(first.storeDigest('config'));
+    // The forwarded queue stays forwarded: the saf store's content says so, and so does STATUS.
+    expect(second.storeDigest('saf')).toBe(first.storeDigest('saf'));
+    expect(status.saf).toEqual({ count: 0, totals: [] });
     expect(second.readStoreBytes('config', 0, 6000).equals(Buffer.alloc(6000))).toBe(true);
     // Recorded ops outlive the process (s.7.5).
     expect(await c2.request('SETTLE', { op: 'settle' })).toEqual(settled);
+    expect(await c2.request('FORWARD', { op: 'forward' })).toEqual(forwarded);
     expect(
       await c2.request('ERASE', { op: 'erase:config', store: 'config', method: 'overwrite1' }),
     ).toMatchObject({
       state: 'done',
     });
     expect(second.stats().executed).not.toHaveProperty('SETTLE');
+    expect(second.stats().executed).not.toHaveProperty('FORWARD');
     expect(second.eraseCount('config')).toBe(1);
   });
 

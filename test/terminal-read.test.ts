@@ -97,17 +97,20 @@ describe('simulated terminal: READ', () => {
     expect(Number(frame.header.length)).toBeGreaterThan(5 * 16_384);
   });
 
-  it('checks ranges: past the end, negative, fractional, too long', async () => {
+  it('checks ranges: a range past the end is read to the end; a start past it, negative, fractional, empty or too long is RANGE', async () => {
     const t = await terminal({ storeSizes: { config: 6000 } });
     const { client } = connect(t);
     await client.hello();
     const read = (offset: unknown, length: unknown) =>
       client.request('READ', { store: 'config', offset, length });
-    expect(await read(5990, 11)).toMatchObject({ ok: false, code: 'RANGE' });
+    // s.6.10 (1.1): up to the end, and length 0 at the end.
+    expect(await read(5990, 11)).toMatchObject({ ok: true, offset: 5990, length: 10 });
+    expect(await read(6000, 5)).toMatchObject({ ok: true, offset: 6000, length: 0 });
+    expect(await read(6001, 1)).toMatchObject({ ok: false, code: 'RANGE' });
     expect(await read(-1, 10)).toMatchObject({ code: 'RANGE' });
     expect(await read(1.5, 10)).toMatchObject({ code: 'RANGE' });
     expect(await read(0, 1024 * 1024 + 1)).toMatchObject({ code: 'RANGE' });
-    expect(await read(6000, 0)).toMatchObject({ ok: true, offset: 6000, length: 0 });
+    expect(await read(0, 0)).toMatchObject({ code: 'RANGE' });
     expect(await client.request('READ', { store: 'vault', offset: 0, length: 1 })).toMatchObject({
       code: 'UNKNOWN_STORE',
     });
@@ -176,24 +179,41 @@ describe('simulated terminal: store content', () => {
     expect(ratio).toBeLessThanOrEqual(10);
   });
 
-  it('holds Luhn-valid full PANs and track-2 data in saf and batch, and marks them cardData', async () => {
+  it('keeps, like a compliant terminal, only truncated PANs and encrypted SAF card data, and marks saf and batch cardData', async () => {
     const t = await terminal();
     const { client } = connect(t);
     await client.hello();
     const rows = await storeRows(client);
     for (const name of ['saf', 'batch']) {
       const text = t.readStoreBytes(name, 0, 8192).toString('latin1');
-      const pans = fullPans(text);
-      expect(pans.length, name).toBeGreaterThan(10);
-      expect(text).toMatch(/;\d{15,16}=\d{4}\d{3}\d+\?|57=\d{15,16}D\d{4}/);
+      expect(fullPans(text), name).toEqual([]);
+      expect(text, name).toMatch(/\d{6}\*{5,6}\d{4}/);
+      expect(text).not.toMatch(/[;%]B?\d{13,19}[=^]/);
       expect(rows.find((r) => r.name === name)?.cardData).toBe(true);
     }
+    // Payments still queued carry their card data encrypted: an opaque blob behind "ENC".
+    const saf = t.readStoreBytes('saf', 0, 4096);
+    expect(saf.includes(Buffer.from('\x1cENC\x00\x30', 'latin1'))).toBe(true);
     for (const name of ['journal', 'logs', 'config', 'settlements']) {
       expect(rows.find((r) => r.name === name)?.cardData).toBe(false);
       const size = rows.find((r) => r.name === name)!.size;
       expect(fullPans(t.readStoreBytes(name, 0, size).toString('latin1')), name).toEqual([]);
     }
     expect(t.readStoreBytes('config', 0, 2000).toString('latin1')).toMatch(/^terminal\.tid=\d{8}$/m);
+  });
+
+  it('keeps clear PANs and track data in saf, batch and journal when noncompliant', async () => {
+    const t = await terminal({ noncompliant: true });
+    for (const name of ['saf', 'batch', 'journal']) {
+      const text = t.readStoreBytes(name, 0, 8192).toString('latin1');
+      expect(fullPans(text).length, name).toBeGreaterThan(10);
+      expect(text, name).toMatch(/;\d{15,16}=\d{4}\d{3}\d+\?/);
+    }
+    // Track 1, and the EMV tags 5A and 57 in packed BCD, in the binary record stores.
+    const saf = t.readStoreBytes('saf', 0, 8192);
+    expect(saf.toString('latin1')).toMatch(/%B\d{15,16}\^[A-Z]+\/[A-Z]+\^\d{7}/);
+    expect(saf.toString('hex')).toMatch(/5a08[0-9]{16}/);
+    expect(saf.toString('hex')).toMatch(/57[01][0-9a-f][0-9]{15,16}d[0-9]{7}/);
   });
 
   it('scales store sizes with storeScale and overrides them by name', async () => {

@@ -24,7 +24,7 @@ describe('simulated terminal: HELLO and session rules', () => {
     });
     expect(reply).toMatchObject({
       ok: true,
-      proto: '1.0',
+      proto: '1.1',
       maxLine: 65536,
       window: 16,
       enc: 'b64',
@@ -58,14 +58,18 @@ describe('simulated terminal: HELLO and session rules', () => {
     });
   });
 
-  it('refuses another major version and lists what it speaks', async () => {
+  it('refuses another major version and lists what it speaks; within 1.x speaks the older of the two', async () => {
     const c = connect(await terminal());
     expect(await c.hello({ proto: '2.0' })).toMatchObject({
       ok: false,
       code: 'PROTO_VERSION',
-      supported: ['1.0'],
+      supported: ['1.0', '1.1'],
     });
-    expect(await c.hello({ proto: '1.7' })).toMatchObject({ ok: true, proto: '1.0' });
+    expect(await c.hello({ proto: '1.7' })).toMatchObject({ ok: true, proto: '1.1' });
+    expect(await c.hello({ proto: '1.0' })).toMatchObject({ ok: true, proto: '1.0' });
+    const old = connect(await terminal({ protocol: '1.0' }));
+    expect(await old.hello({ proto: '1.1' })).toMatchObject({ ok: true, proto: '1.0' });
+    expect(await old.hello({ proto: '2.0' })).toMatchObject({ code: 'PROTO_VERSION', supported: ['1.0'] });
   });
 
   it('refuses wrong field types with BAD_REQUEST and unknown types with UNKNOWN_TYPE', async () => {

@@ -49,6 +49,16 @@ export const simulateCommand = defineCommand<SimulateArgs>({
         default: false,
         describe: 'The settlement host is unreachable',
       })
+      .option('noncompliant', {
+        type: 'boolean',
+        default: false,
+        describe: 'Keep clear PANs and track data in batch, saf and journal (tests the PCI scan)',
+      })
+      .option('proto', {
+        type: 'string',
+        choices: ['1.0', '1.1'],
+        describe: 'Speak at most this protocol version (1.0 has no SAF queue)',
+      })
       .option('work-order-out', {
         type: 'string',
         describe: 'Write a ready-to-use work order for this terminal to FILE',

@@ -20,6 +20,8 @@ export interface SimulateArgs {
   paced: boolean;
   turnaround: number;
   unsettled: boolean;
+  noncompliant: boolean;
+  proto?: string;
   'work-order-out'?: string;
 }
 
@@ -37,6 +39,8 @@ export async function runSimulate(args: SimulateArgs): Promise<number> {
     if (args.paced) spec.baud = args.baud;
     if (args.turnaround > 0) spec.turnaroundMs = args.turnaround;
     if (args.unsettled) spec.unsettled = true;
+    if (args.noncompliant) spec.noncompliant = true;
+    if (args.proto) spec.protocol = args.proto;
     terminal = await createSimulator(spec);
     let servePath: string;
     if (args.link) {

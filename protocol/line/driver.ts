@@ -4,12 +4,14 @@ import type {
   DriverCapabilities,
   DriverEvents,
   EraseProgress,
+  ForwardResult,
+  LinkCounts,
   SettleResult,
   TerminalDriver,
 } from '../driver.js';
 import { ErrorCode, PosdecomError } from '../errors.js';
 import type { Link } from '../transport/link.js';
-import { authMessage, PROTOCOL_VERSION } from './messages.js';
+import { authMessage, hasSafQueue, type ProtocolVersion } from './messages.js';
 import {
   type Channel,
   type EraseMethod,
@@ -20,17 +22,20 @@ import {
   type StoreInfo,
 } from '../domain.js';
 import { statusContradiction } from './replies.js';
+import { LINE_NOISE } from './session/bad-frames.js';
 import { Session, type SessionOptions } from './session/session.js';
 
-/** The posdecom line protocol (SPEC.md) as a TerminalDriver. */
+/** The posdecom line protocol (SPEC.md) as a TerminalDriver, in the version HELLO agreed. */
 export class LineProtocolDriver implements TerminalDriver {
-  readonly protocol = `posdecom-line/${PROTOCOL_VERSION}`;
+  readonly protocol: string;
   private events: DriverEvents = {};
 
   private constructor(
     readonly session: Session,
     readonly capabilities: DriverCapabilities,
+    readonly version: ProtocolVersion,
   ) {
+    this.protocol = `posdecom-line/${version}`;
     session.on('event', (type: string, header: Record<string, unknown>) => {
       if (type === 'PROGRESS' && typeof header.op === 'string') {
         this.events.progress?.(header.op, Number(header.done) || 0, Number(header.total) || 0);
@@ -53,6 +58,7 @@ export class LineProtocolDriver implements TerminalDriver {
         authorize: true,
         channels: [...n.caps.channels],
         settle: true,
+        forwardSaf: hasSafQueue(n.proto),
         links: [...n.caps.links],
         readStores: true,
         erase: [...n.caps.erase],
@@ -62,7 +68,7 @@ export class LineProtocolDriver implements TerminalDriver {
         unbind: true,
         finalize: true,
       };
-      return new LineProtocolDriver(session, caps);
+      return new LineProtocolDriver(session, caps, n.proto);
     } catch (err) {
       await session.close().catch(() => undefined);
       throw err;
@@ -94,7 +100,16 @@ export class LineProtocolDriver implements TerminalDriver {
   }
 
   async status(): Promise<Status> {
-    const { ok: _ok, data: _data, ...status } = await this.session.request('STATUS', {});
+    const { ok: _ok, data: _data, saf, ...rest } = await this.session.request('STATUS', {});
+    // A 1.0 terminal has no SAF queue to report; from 1.1 on, a STATUS without it leaves money out.
+    if (hasSafQueue(this.version) && !saf) {
+      throw new PosdecomError(
+        ErrorCode.SessionMalformed,
+        'malformed STATUS reply from the terminal: saf is missing (protocol 1.1)',
+        { type: 'STATUS' },
+      );
+    }
+    const status: Status = hasSafQueue(this.version) && saf ? { ...rest, saf } : rest;
     const contradiction = statusContradiction(status);
     if (contradiction) {
       throw new PosdecomError(
@@ -130,6 +145,15 @@ export class LineProtocolDriver implements TerminalDriver {
     return { batchId: r.batchId, count: r.count, totals: r.totals };
   }
 
+  async forwardSaf(op: string): Promise<ForwardResult> {
+    if (!hasSafQueue(this.version)) {
+      throw new PosdecomError(ErrorCode.TerminalUnsupported, `protocol ${this.version} has no FORWARD`);
+    }
+    // The host is on the other end, as for SETTLE.
+    const r = await this.session.request('FORWARD', { op }, { timeoutMs: this.slowTimeout() });
+    return { count: r.count, totals: r.totals };
+  }
+
   async setLink(link: LinkKind, up: boolean): Promise<void> {
     const r = await this.session.request('NETWORK', { link, up });
     if (r.link !== link || r.up !== up) {
@@ -150,7 +174,8 @@ export class LineProtocolDriver implements TerminalDriver {
       kind,
       size,
       records,
-      sha256,
+      // Either case on the wire (s.3); compared with our own lower-case digests.
+      sha256: sha256.toLowerCase(),
       cardData,
       erased,
       ...(media === undefined ? {} : { media }),
@@ -217,6 +242,21 @@ export class LineProtocolDriver implements TerminalDriver {
   async finalize(op: string): Promise<{ safeToPowerOff: boolean }> {
     const r = await this.session.request('FINALIZE', { op });
     return { safeToPowerOff: r.safeToPowerOff };
+  }
+
+  linkCounts(): LinkCounts {
+    const c = this.session.counters;
+    const by = (reasons: (r: string) => boolean) =>
+      Object.entries(c.discarded).reduce((n, [r, k]) => (reasons(r) ? n + k : n), 0);
+    return {
+      corrupted: by((r) => LINE_NOISE.has(r)),
+      malformed: by((r) => !LINE_NOISE.has(r) && r !== 'unexpected' && r !== 'echo' && r !== 'empty'),
+      unsolicited: by((r) => r === 'unexpected'),
+      echoes: by((r) => r === 'echo'),
+      unknownEvents: c.unknownEvents,
+      eventsDropped: c.eventsDropped,
+      retransmits: c.retransmits,
+    };
   }
 
   async close(): Promise<void> {

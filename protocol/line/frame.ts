@@ -7,7 +7,8 @@ import { crc32 } from 'node:zlib';
  *
  * SEQ is 4 upper-case hex digits, KIND one of Q R E X, TYPE an upper-case word,
  * HEADER compact JSON (no raw HT), DATA the encoded payload, CRC the CRC-32 of every
- * byte before the "*", as 8 upper-case hex digits.
+ * byte before the "*", as 8 upper-case hex digits. We send upper case and accept either
+ * (s.2.1 in 1.1: a receiver is liberal in hex case).
  */
 export type FrameKind = 'Q' | 'R' | 'E' | 'X';
 
@@ -25,8 +26,8 @@ export type DecodeResult = { ok: true; frame: Frame } | { ok: false; reason: str
 const HT = 0x09;
 const STAR = 0x2a;
 const TYPE_PATTERN = /^[A-Z][A-Z0-9_]{0,23}$/;
-const SEQ_PATTERN = /^[0-9A-F]{4}$/;
-const CRC_PATTERN = /^[0-9A-F]{8}$/;
+const SEQ_PATTERN = /^[0-9A-Fa-f]{4}$/;
+const CRC_PATTERN = /^[0-9A-Fa-f]{8}$/;
 export const SEQ_MODULO = 0x10000;
 
 export function formatSeq(seq: number): string {
@@ -63,7 +64,7 @@ export function decodeFrame(line: Buffer): DecodeResult {
   const crcText = line.toString('latin1', end - 8, end);
   if (!CRC_PATTERN.test(crcText)) return { ok: false, reason: 'no-crc', seq: peekSeq(line) };
   const body = line.subarray(0, end - 9);
-  if (crcHex(body) !== crcText) return { ok: false, reason: 'crc', seq: peekSeq(line) };
+  if (crcHex(body) !== crcText.toUpperCase()) return { ok: false, reason: 'crc', seq: peekSeq(line) };
 
   const tab = body.indexOf(HT);
   const headPart = tab === -1 ? body : body.subarray(0, tab);

@@ -1,5 +1,5 @@
 /**
- * The message catalogue of protocol 1.0 (SPEC.md s.6): request and response headers by type.
+ * The message catalogue of protocol 1.1 (SPEC.md s.6): request and response headers by type.
  * Responses carry `ok: true` plus the fields below, or an ErrorReply.
  */
 import type {
@@ -10,12 +10,41 @@ import type {
   KeySlot,
   LinkKind,
   Money,
+  SafQueue,
   Status,
   StoreInfo,
 } from '../domain.js';
 import type { Compression, PayloadEncoding } from './payload.js';
 
-export const PROTOCOL_VERSION = '1.0';
+/** The newest version this code speaks; HELLO offers it (SPEC.md s.5.1). */
+export const PROTOCOL_VERSION = '1.1';
+/** Every version this code speaks, oldest first: 1.0 has no SAF queue (no FORWARD, no STATUS saf). */
+export const SUPPORTED_VERSIONS = ['1.0', '1.1'] as const;
+export type ProtocolVersion = (typeof SUPPORTED_VERSIONS)[number];
+
+/**
+ * The version a session speaks when one side offers `offered` and the other speaks up to
+ * `newest` (same major): the lower of the two minors. Undefined for another major or a text
+ * that is no version.
+ */
+export function sessionVersion(
+  offered: string,
+  newest: string = PROTOCOL_VERSION,
+): ProtocolVersion | undefined {
+  const a = /^(\d{1,4})\.(\d{1,4})$/.exec(offered);
+  const b = /^(\d{1,4})\.(\d{1,4})$/.exec(newest);
+  if (!a || !b || a[1] !== b[1]) return undefined;
+  const minor = Math.min(Number(a[2]), Number(b[2]));
+  return SUPPORTED_VERSIONS.find((v) => v === `${a[1]}.${minor}`);
+}
+
+/** Is `version` at least 1.1, i.e. does the session have the SAF queue? */
+export function hasSafQueue(version: string): boolean {
+  return version !== '1.0';
+}
+
+/** Event types of s.6.19; anything else is an unknown event, ignored and counted. */
+export const EVENT_TYPES: ReadonlySet<string> = new Set(['PROGRESS', 'TAMPER', 'BATTERY', 'CARD']);
 
 export const ERROR_CODES = [
   'BAD_REQUEST', // header fields missing or of the wrong type
@@ -107,6 +136,12 @@ export interface SettleReply {
   count: number;
   totals: Money[];
 }
+
+export interface ForwardRequest {
+  op: string;
+}
+/** What was sent to the host: the queue as it stood (count 0 and no totals when it was empty). */
+export type ForwardReply = { ok: true } & SafQueue;
 
 export interface NetworkRequest {
   link: LinkKind;
@@ -219,6 +254,7 @@ export interface Catalogue {
   AUTH: { req: AuthRequest; res: { ok: true; expiresInMs: number } };
   CHANNEL: { req: ChannelRequest; res: ChannelReply };
   SETTLE: { req: SettleRequest; res: SettleReply };
+  FORWARD: { req: ForwardRequest; res: ForwardReply };
   NETWORK: { req: NetworkRequest; res: NetworkReply };
   STORES: { req: Record<string, never>; res: StoresReply };
   READ: { req: ReadRequest; res: ReadReply };
@@ -234,7 +270,16 @@ export interface Catalogue {
 export type MessageType = keyof Catalogue;
 
 /** Requests that change the terminal: refused before AUTH, idempotent by `op`. */
-export const DESTRUCTIVE: ReadonlySet<string> = new Set(['SETTLE', 'ERASE', 'ZEROIZE', 'UNBIND', 'FINALIZE']);
+export const DESTRUCTIVE: ReadonlySet<string> = new Set([
+  'SETTLE',
+  'FORWARD',
+  'ERASE',
+  'ZEROIZE',
+  'UNBIND',
+  'FINALIZE',
+]);
+/** Requests a 1.0 session does not have (SPEC.md "Changes in 1.1"). */
+export const SINCE_1_1: ReadonlySet<string> = new Set(['FORWARD']);
 /** Requests that change state reversibly; they still need AUTH. */
 export const NEEDS_AUTH: ReadonlySet<string> = new Set([...DESTRUCTIVE, 'CHANNEL', 'NETWORK']);
 

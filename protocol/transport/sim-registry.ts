@@ -51,6 +51,10 @@ export interface SimulatorSpec {
   scale?: number;
   /** The settlement host is unreachable. */
   unsettled?: boolean;
+  /** Keeps clear PANs and track data in its stores (a PCI DSS failure, for the agent's scanner). */
+  noncompliant?: boolean;
+  /** The newest protocol version it speaks: '1.0' (no SAF queue) or '1.1'. */
+  protocol?: string;
 }
 
 export interface SimulatorHandle extends AttachablePeer {
@@ -75,12 +79,24 @@ export async function createSimulator(spec: SimulatorSpec): Promise<SimulatorHan
   if (spec.turnaroundMs !== undefined) options.turnaroundMs = spec.turnaroundMs;
   if (spec.scale) options.storeScale = spec.scale;
   if (spec.unsettled) options.unsettledHost = true;
+  if (spec.noncompliant) options.noncompliant = true;
+  if (spec.protocol !== undefined) options.protocol = spec.protocol as SimOptions['protocol'];
   return sim.SimulatedTerminal.create(options);
 }
 
 async function createFromSpec(spec: Extract<PortSpec, { kind: 'sim' }>): Promise<SimulatorHandle> {
   const p = spec.params;
-  const known = new Set(['seed', 'faults', 'state', 'baud', 'turnaround', 'scale', 'unsettled']);
+  const known = new Set([
+    'seed',
+    'faults',
+    'state',
+    'baud',
+    'turnaround',
+    'scale',
+    'unsettled',
+    'noncompliant',
+    'proto',
+  ]);
   for (const k of Object.keys(p)) {
     if (!known.has(k)) throw new PosdecomError(ErrorCode.UsageInvalid, `--port sim: unknown parameter ${k}`);
   }
@@ -94,6 +110,8 @@ async function createFromSpec(spec: Extract<PortSpec, { kind: 'sim' }>): Promise
   const scale = numberParam(p, 'scale');
   if (scale) sim.scale = scale;
   if (p.unsettled === '1' || p.unsettled === 'true') sim.unsettled = true;
+  if (p.noncompliant === '1' || p.noncompliant === 'true') sim.noncompliant = true;
+  if (p.proto !== undefined) sim.protocol = p.proto;
   return createSimulator(sim);
 }
 

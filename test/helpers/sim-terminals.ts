@@ -36,6 +36,28 @@ export async function authorizedSession(t: SimulatedTerminal): Promise<RawClient
   return c;
 }
 
+/**
+ * The ground truth a job's backups must match: each store's digest as the job reads it, which
+ * for the saf store is after its queue was forwarded (money first: FORWARD rewrites the store).
+ * Taken from a twin of the terminal, so the terminal under test is not touched; the twin keeps
+ * the options that decide whether FORWARD succeeds and drops the faults that would cut its link.
+ */
+export async function storeDigestsAsBackedUp(options: SimOptions): Promise<Map<string, string>> {
+  const { statePath: _state, faults, ...rest } = options;
+  const twin = await SimulatedTerminal.create({
+    ...rest,
+    ...(faults?.hostUnreachable ? { faults: { hostUnreachable: faults.hostUnreachable } } : {}),
+  });
+  try {
+    const c = await authorizedSession(twin);
+    await c.request('FORWARD', { op: 'ground-truth:forward' });
+    c.close();
+    return new Map(twin.storeNames.map((name) => [name, twin.storeDigest(name)]));
+  } finally {
+    await twin.close();
+  }
+}
+
 /** Polls ERASE_STATUS until the erase is no longer running. */
 export async function eraseOutcome(c: RawClient, op: string): Promise<Record<string, unknown>> {
   for (;;) {

@@ -1,9 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { decodeFrame, type Frame } from '../frame.js';
-import { Framer, DEFAULT_MAX_LINE, type FramerEvent } from '../framer.js';
+import { Framer, type FramerEvent } from '../framer.js';
 import { ErrorCode, PosdecomError } from '../../errors.js';
 import type { Link } from '../../transport/link.js';
-import { PROTOCOL_VERSION, type Catalogue, type HelloReply, type MessageType } from '../messages.js';
+import {
+  EVENT_TYPES,
+  PROTOCOL_VERSION,
+  type Catalogue,
+  type HelloReply,
+  type MessageType,
+} from '../messages.js';
 import type { PayloadEncoding } from '../payload.js';
 import { BadFrames, LINE_NOISE } from './bad-frames.js';
 import { EventBudget } from './event-budget.js';
@@ -49,6 +55,7 @@ export class Session extends EventEmitter {
     retransmits: 0,
     discarded: {},
     eventsDropped: 0,
+    unknownEvents: 0,
   };
   private readonly framer: Framer;
   private readonly slots = new RequestWindow(() => this.window);
@@ -78,7 +85,7 @@ export class Session extends EventEmitter {
       endlessBytes: () => this.framer.discardingBytes,
       releaseSlot: () => this.slots.release(),
     });
-    this.framer = new Framer((e) => this.onFramerEvent(e), DEFAULT_MAX_LINE);
+    this.framer = new Framer((e) => this.onFramerEvent(e), PRE_HELLO_MAX_LINE);
     link.onData((bytes) => this.framer.push(bytes));
     link.onClose((reason) => {
       this.framer.end();
@@ -122,8 +129,9 @@ export class Session extends EventEmitter {
       },
       { timeoutMs: this.options.helloTimeoutMs },
     )) as HelloReply;
-    checkHelloReply(reply, this.options, offerEnc);
+    const proto = checkHelloReply(reply, this.options, offerEnc);
     this.negotiated = {
+      proto,
       session: reply.session,
       maxLine: reply.maxLine,
       window: reply.window,
@@ -224,7 +232,9 @@ export class Session extends EventEmitter {
   private onEvent(frame: Frame): void {
     const verdict = this.events.admit();
     if (verdict === 'deliver') {
-      this.emit('event', frame.type, frame.header);
+      // s.6.19: an event this version does not define is ignored, and counted so a job can say so.
+      if (EVENT_TYPES.has(frame.type)) this.emit('event', frame.type, frame.header);
+      else this.counters.unknownEvents++;
       return;
     }
     this.counters.eventsDropped++;
@@ -248,3 +258,9 @@ export class Session extends EventEmitter {
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * s.2.2 holds every line to 1024 bytes until HELLO completes, the HELLO response included; we
+ * accept up to this much from a terminal that overshoots, as liberal as the text allows.
+ */
+const PRE_HELLO_MAX_LINE = 4096;

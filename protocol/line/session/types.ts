@@ -1,5 +1,5 @@
 import type { Frame } from '../frame.js';
-import type { Capabilities, Catalogue, MessageType } from '../messages.js';
+import type { Capabilities, Catalogue, MessageType, ProtocolVersion } from '../messages.js';
 import type { Compression, PayloadEncoding } from '../payload.js';
 
 /** The session's options, results and counters (protocol/line/session/session.ts; SPEC.md s.5, s.7). */
@@ -16,7 +16,10 @@ export interface SessionOptions {
   maxLine: number;
   window: number;
   compression: Compression[];
-  /** When more consecutive frames than this are dropped, the link is treated as hostile. */
+  /**
+   * When more consecutive frames than this are dropped (s.2.3: empty lines do not count; any
+   * valid response, event or report ends the run), the terminal is treated as hostile.
+   */
   maxConsecutiveBad: number;
   maxBusyRetries: number;
   eventsPerSecond: number;
@@ -42,6 +45,8 @@ export interface FrameObserver {
 }
 
 export interface Negotiated {
+  /** The version both sides speak in this session (s.5.1): our offer or the terminal's lower one. */
+  proto: ProtocolVersion;
   session: string;
   maxLine: number;
   window: number;
@@ -65,5 +70,8 @@ export interface SessionCounters {
   framesIn: number;
   retransmits: number;
   discarded: Record<string, number>;
+  /** Events beyond the per-second budget (s.6.19), dropped unseen. */
   eventsDropped: number;
+  /** Events of a type s.6.19 does not define, ignored. */
+  unknownEvents: number;
 }

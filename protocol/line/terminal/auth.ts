@@ -41,7 +41,8 @@ function checkLock(device: Device): void {
 
 export function beginAuth(device: Device, session: SessionAuth): { nonce: string; attemptsLeft: number } {
   checkLock(device);
-  const nonce = randomBytes(16).toString('hex');
+  const hex = randomBytes(16).toString('hex');
+  const nonce = device.options.upperCaseHex ? hex.toUpperCase() : hex;
   session.nonces.set(nonce, performance.now());
   // Bounded: an agent that begins and never finishes cannot grow this.
   while (session.nonces.size > MAX_NONCES) session.nonces.delete(session.nonces.keys().next().value!);

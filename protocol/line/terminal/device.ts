@@ -2,7 +2,8 @@ import { modelProfile, type ModelProfile } from './models.js';
 import { authorityCodeFor, deriveIdentity, type BirthIdentity } from './identity.js';
 import { KeySlots } from './keys.js';
 import { Store } from './store.js';
-import { StoreContent } from '../../simulator/content/layout.js';
+import { isOriginal, StoreContent } from '../../simulator/content/layout.js';
+import { safQueueHeld } from '../../simulator/content/records.js';
 import { Eraser } from './eraser.js';
 import { FaultInjector } from './fault-injector.js';
 import { Prng } from '../../simulator/prng.js';
@@ -16,7 +17,7 @@ import {
 } from './state-file.js';
 import { storeSize, type ResolvedOptions } from './options.js';
 import { ErrorCode, PosdecomError } from '../../errors.js';
-import type { Channel, Identity, LinkKind, Money, Status } from '../../domain.js';
+import type { Channel, Identity, LinkKind, Money, SafQueue, Status } from '../../domain.js';
 
 /** How the device reaches whoever is attached; a no-op while nobody is. */
 export interface DeviceLink {
@@ -73,6 +74,7 @@ export class Device {
         vendor: this.profile.vendor,
         model: this.profile.model,
         epoch,
+        noncompliant: options.noncompliant,
       };
       const content = new StoreContent(ctx, size);
       this.stores.set(
@@ -133,11 +135,33 @@ export class Device {
     };
   }
 
+  /**
+   * The store-and-forward queue: the queued payments held in the saf store, until FORWARD marks
+   * them forwarded (the store's content says which, so the state file needs nothing more).
+   */
+  safQueue(): SafQueue {
+    const store = [...this.stores.values()].find((s) => s.kind === 'saf');
+    const base = store?.state.layout.base;
+    // An erased store holds no queue (ERASE of a saf store with one is refused, rules.ts).
+    if (!store || !isOriginal(store.state.layout) || base?.kind !== 'original' || base.forwarded)
+      return { count: 0, totals: [] };
+    const held = safQueueHeld(store.content.ctx, store.size);
+    const totals = new Map<string, number>();
+    for (const p of held) totals.set(p.currency, (totals.get(p.currency) ?? 0) + p.minor);
+    return { count: held.length, totals: [...totals].map(([currency, minor]) => ({ currency, minor })) };
+  }
+
+  /** FORWARD went through: the queued records are now forwarded ones. */
+  markSafForwarded(): void {
+    for (const s of this.stores.values()) if (s.kind === 'saf') s.markForwarded();
+  }
+
   status(authorized: boolean): Status {
     return {
       channels: Object.fromEntries([...this.channels].map(([k, on]) => [k, on ? 'on' : 'off'])),
       links: Object.fromEntries([...this.links].map(([k, up]) => [k, up ? 'up' : 'down'])),
       batch: { open: this.batch.open, count: this.batch.count, totals: this.batch.totals },
+      saf: this.safQueue(),
       battery: this.battery,
       tamper: false,
       bound: this.bound,

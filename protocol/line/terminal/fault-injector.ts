@@ -84,6 +84,11 @@ export class FaultInjector {
     return (this.spec.eraseLie ?? []).includes(store);
   }
 
+  /** The host a FORWARD or SETTLE talks to does not answer. */
+  hostUnreachable(type: 'FORWARD' | 'SETTLE'): boolean {
+    return (this.spec.hostUnreachable ?? []).includes(type);
+  }
+
   /** The wire's damage to output bytes: bit flips, then dropped bytes. */
   corrupt(bytes: Buffer): Buffer {
     return this.noise.corrupt(bytes);

@@ -18,8 +18,9 @@ import type { FaultPosition } from '../../simulator/one-shot-faults.js';
  *   slow=MS                       start every response MS later
  *   erase-fail=STORE              every erase of STORE fails part-way
  *   erase-lie=STORE               erases of STORE report success but leave the data in place
+ *   host-unreachable=TYPE         FORWARD or SETTLE answers HOST_UNREACHABLE (the host is down)
  *
- * Pairs are comma-separated; disconnect-*, erase-fail and erase-lie may repeat, and every
+ * Pairs are comma-separated; disconnect-*, erase-fail, erase-lie and host-unreachable may repeat, and every
  * disconnect fires once (remembered in the state file across restarts). When a request
  * triggers a disconnect it is executed first and the link drops before its response: the
  * hardest case for the agent, which cannot know whether it took effect (SPEC.md s.7.5).
@@ -40,6 +41,7 @@ export interface FaultSpec {
   slowMs?: number;
   eraseFail?: string[];
   eraseLie?: string[];
+  hostUnreachable?: ('FORWARD' | 'SETTLE')[];
 }
 
 const ALL_TYPES: Record<MessageType, true> = {
@@ -50,6 +52,7 @@ const ALL_TYPES: Record<MessageType, true> = {
   AUTH: true,
   CHANNEL: true,
   SETTLE: true,
+  FORWARD: true,
   NETWORK: true,
   STORES: true,
   READ: true,
@@ -72,6 +75,7 @@ const KEYS = [
   'slow',
   'erase-fail',
   'erase-lie',
+  'host-unreachable',
 ];
 
 function bad(message: string): never {
@@ -134,7 +138,7 @@ export function parseFaults(text: string): FaultSpec {
     const key = item.slice(0, eq).trim().toLowerCase();
     const value = item.slice(eq + 1).trim();
     if (!KEYS.includes(key)) bad(`unknown fault '${key}' (known: ${KEYS.join(', ')})`);
-    const repeatable = key.startsWith('disconnect') || key.startsWith('erase');
+    const repeatable = key.startsWith('disconnect') || key.startsWith('erase') || key === 'host-unreachable';
     if (!repeatable && seen.has(key)) bad(`${key} given twice`);
     seen.add(key);
     switch (key) {
@@ -165,6 +169,10 @@ export function parseFaults(text: string): FaultSpec {
         break;
       case 'erase-lie':
         (spec.eraseLie ??= []).push(storeName(value, key));
+        break;
+      case 'host-unreachable':
+        if (value !== 'FORWARD' && value !== 'SETTLE') bad(`${key}=${value}: want FORWARD or SETTLE`);
+        (spec.hostUnreachable ??= []).push(value);
         break;
     }
   }

@@ -19,6 +19,15 @@ export interface SimOptions {
   storeSizes?: Partial<Record<string, number>>;
   /** The settlement host is unreachable: SETTLE of an open batch answers HOST_UNREACHABLE. */
   unsettledHost?: boolean;
+  /**
+   * Keeps clear PANs and track data in batch, saf and journal, as a terminal PCI DSS would fail
+   * (3.3.1, 3.4); by default the stores hold truncated PANs and encrypted SAF card data only.
+   */
+  noncompliant?: boolean;
+  /** Sends session, nonce and sha256 in upper case, as SPEC.md s.2.1 allows (a vendor's choice). */
+  upperCaseHex?: boolean;
+  /** The newest protocol version the terminal speaks (default the newest there is); '1.0' has no SAF queue. */
+  protocol?: '1.0' | '1.1';
   authLockoutMs?: number;
   eraseBytesPerSecond?: number;
 }
@@ -53,6 +62,8 @@ export function resolveOptions(options: SimOptions): ResolvedOptions {
       usage(`size of store '${name}' must be a whole number of bytes up to 64 GiB, not ${size}`);
     }
   }
+  if (options.protocol !== undefined && options.protocol !== '1.0' && options.protocol !== '1.1')
+    usage(`protocol must be 1.0 or 1.1, not ${String(options.protocol)}`);
   const storeScale = nonNegative('storeScale', options.storeScale, 1);
   const eraseRate = nonNegative(
     'eraseBytesPerSecond',
@@ -69,6 +80,9 @@ export function resolveOptions(options: SimOptions): ResolvedOptions {
     storeScale,
     storeSizes,
     unsettledHost: options.unsettledHost ?? false,
+    noncompliant: options.noncompliant ?? false,
+    upperCaseHex: options.upperCaseHex ?? false,
+    protocol: options.protocol ?? '1.1',
     authLockoutMs: nonNegative('authLockoutMs', options.authLockoutMs, DEFAULT_AUTH_LOCKOUT_MS),
     eraseBytesPerSecond: eraseRate > 0 ? eraseRate : DEFAULT_ERASE_BYTES_PER_SECOND,
   };

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { decodeFrame, encodeFrame, type Frame } from '../frame.js';
 import { Framer } from '../framer.js';
 import { decodePayload, decompress, type PayloadEncoding } from '../payload.js';
-import { authMessage } from '../messages.js';
+import { authMessage, PROTOCOL_VERSION } from '../messages.js';
 import type { ByteEndpoint } from '../../transport/memory-link.js';
 
 /**
@@ -88,7 +88,7 @@ export class RawClient {
 
   async hello(overrides: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
     const offer = {
-      proto: '1.0',
+      proto: PROTOCOL_VERSION,
       agent: 'raw-client/1',
       maxLine: 65536,
       window: 8,

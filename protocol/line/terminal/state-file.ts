@@ -72,7 +72,9 @@ const isMethod = (v: unknown): v is EraseMethod => (ERASE_METHODS as readonly un
 
 const isFill = (v: unknown): v is Fill =>
   isObj(v) &&
-  (['original', 'zeros', 'ones'].includes(v.kind as string) || (v.kind === 'random' && isStr(v.salt)));
+  ((v.kind === 'original' && (v.forwarded === undefined || v.forwarded === true)) ||
+    ['zeros', 'ones'].includes(v.kind as string) ||
+    (v.kind === 'random' && isStr(v.salt)));
 const isOverlay = (v: unknown): v is Overlay => isObj(v) && isFill(v.fill) && isNum(v.upTo);
 const isLayout = (v: unknown): v is Layout =>
   isObj(v) && isFill(v.base) && (v.over === undefined || arrayOf(isOverlay)(v.over));

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { ORIGINAL, StoreContent, type Fill, type Layout } from '../../simulator/content/layout.js';
+import {
+  FORWARDED,
+  isOriginal,
+  ORIGINAL,
+  StoreContent,
+  type Fill,
+  type Layout,
+} from '../../simulator/content/layout.js';
 import type { Steps } from '../../simulator/steps.js';
 import type { EraseMethod, StoreInfo, StoreKind, StoreMedia } from '../../domain.js';
 
@@ -25,7 +32,8 @@ export class Store {
   readonly content: StoreContent;
   state: StorePersisted;
   private readonly digests = new Map<string, string>();
-  private original: { sha256: string; records: number } | undefined;
+  /** Digest and record count of the generated content, per variant (queue forwarded or not). */
+  private readonly original = new Map<boolean, { sha256: string; records: number }>();
 
   constructor(
     readonly name: string,
@@ -50,11 +58,19 @@ export class Store {
     return { base: finalFill(this.state.method, `lie|${this.state.eraseCount}`) };
   }
 
+  /**
+   * The saf store's queue has been forwarded: its queued records are marked forwarded (SPEC.md
+   * s.6.20). Only the generated content has a queue; an erased store has nothing to mark.
+   */
+  markForwarded(): void {
+    if (isOriginal(this.state.layout)) this.state = { ...this.state, layout: FORWARDED };
+  }
+
   *infoSteps(): Steps<StoreInfo> {
     const layout = this.claimedLayout();
     const sha256 = yield* this.digestSteps(layout);
     const pristine = layout.base.kind === 'original' && !this.state.erased;
-    const records = pristine ? (yield* this.originalFacts()).records : 0;
+    const records = pristine ? (yield* this.originalFacts(forwardedIn(layout))).records : 0;
     return {
       name: this.name,
       kind: this.kind,
@@ -69,7 +85,7 @@ export class Store {
 
   /** sha256 of a layout's bytes; cached per layout, so an unchanged store is hashed once. */
   *digestSteps(layout: Layout = this.state.layout): Steps<string> {
-    if (layout.base.kind === 'original' && !layout.over?.length) return (yield* this.originalFacts()).sha256;
+    if (isOriginal(layout)) return (yield* this.originalFacts(forwardedIn(layout))).sha256;
     const key = JSON.stringify(layout);
     const hit = this.digests.get(key);
     if (hit) return hit;
@@ -85,9 +101,13 @@ export class Store {
   }
 
   /** Digest and record count of the generated content: one pass, then remembered. */
-  private *originalFacts(): Steps<{ sha256: string; records: number }> {
-    if (!this.original) this.original = yield* this.content.originalScan();
-    return this.original;
+  private *originalFacts(forwarded: boolean): Steps<{ sha256: string; records: number }> {
+    let facts = this.original.get(forwarded);
+    if (!facts) {
+      facts = yield* this.content.originalScan(forwarded);
+      this.original.set(forwarded, facts);
+    }
+    return facts;
   }
 
   /** The terminal's own post-erase check: are the bytes what the method leaves behind? */
@@ -115,6 +135,10 @@ export function passFills(method: EraseMethod, salt: string): Fill[] {
     case 'overwrite3':
       return [{ kind: 'random', salt: `pass1|${salt}` }, { kind: 'ones' }, { kind: 'zeros' }];
   }
+}
+
+function forwardedIn(layout: Layout): boolean {
+  return layout.base.kind === 'original' && layout.base.forwarded === true;
 }
 
 function finalFill(method: EraseMethod, salt: string): Fill {

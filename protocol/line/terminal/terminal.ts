@@ -78,6 +78,11 @@ export class SimulatedTerminal {
     return runSync(this.store(name).digestSteps());
   }
 
+  /** A store's size in bytes (what STORES reports). */
+  storeSize(name: string): number {
+    return this.store(name).size;
+  }
+
   readStoreBytes(name: string, offset: number, length: number): Buffer {
     const store = this.store(name);
     if (!(

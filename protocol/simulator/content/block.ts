@@ -28,6 +28,11 @@ export interface ContentContext {
   model: string;
   /** Epoch ms of the store's first record; blocks advance from here. */
   epoch: number;
+  /**
+   * Keeps card data PCI DSS forbids: clear PANs and track data in batch, saf and journal
+   * (the `noncompliant` simulator option), so the agent's PCI scanner has something to find.
+   */
+  noncompliant: boolean;
 }
 
 /** Fills a block with text lines from `nextLine` until the next one would not fit. */

@@ -7,15 +7,18 @@ import type { Steps } from '../steps.js';
 import type { StoreKind } from '../../domain.js';
 
 /**
- * What a store holds, as a description rather than bytes: the original generated content, or
- * what an erase pass left (zeros, ones, pseudo-random), under partial passes that have covered
+ * What a store holds, as a description rather than bytes: the original generated content (for
+ * the saf store: with its queue `forwarded` once FORWARD has run), or what an erase pass left (zeros, ones, pseudo-random), under partial passes that have covered
  * a prefix of the store (a pass in progress, or one that failed part-way). `over` lists those
  * newest first; a newer layer always ends before an older one, or the older one is hidden and
  * dropped. Layouts are immutable values: a digest computed over one is stable even if an erase
  * moves on meanwhile.
  */
 export type Fill =
-  { kind: 'original' } | { kind: 'zeros' } | { kind: 'ones' } | { kind: 'random'; salt: string };
+  | { kind: 'original'; forwarded?: true }
+  | { kind: 'zeros' }
+  | { kind: 'ones' }
+  | { kind: 'random'; salt: string };
 export interface Overlay {
   fill: Fill;
   upTo: number;
@@ -33,8 +36,17 @@ export function overlay(layout: Layout, fill: Fill, upTo: number): Layout {
 }
 
 export const ORIGINAL: Layout = Object.freeze({ base: Object.freeze({ kind: 'original' as const }) });
+/** The saf store's content once its queue has been forwarded (SPEC.md s.6.20). */
+export const FORWARDED: Layout = Object.freeze({
+  base: Object.freeze({ kind: 'original' as const, forwarded: true as const }),
+});
 
-type BlockGenerator = (rng: Prng, ctx: ContentContext, index: number) => Block;
+/** Is this the generated content, untouched by any erase pass? */
+export function isOriginal(layout: Layout): boolean {
+  return layout.base.kind === 'original' && !layout.over?.length;
+}
+
+type BlockGenerator = (rng: Prng, ctx: ContentContext, index: number, forwarded: boolean) => Block;
 const GENERATORS: Record<StoreKind, BlockGenerator> = {
   journal: journalBlock,
   batch: batchBlock,
@@ -48,6 +60,7 @@ const CACHE_BLOCKS = 64;
 const CHUNK = 1024 * 1024;
 
 export class StoreContent {
+  /** Blocks by index, negative for the forwarded variant (only the saf store has one). */
   private readonly cache = new Map<number, Block>();
   private readonly generate: BlockGenerator;
 
@@ -82,13 +95,13 @@ export class StoreContent {
    * One pass over the original content for what STORES reports before any erase: its sha256
    * and its record count (records whose last byte lies inside the store).
    */
-  *originalScan(): Steps<{ sha256: string; records: number }> {
+  *originalScan(forwarded = false): Steps<{ sha256: string; records: number }> {
     const hash = createHash('sha256');
     const blocks = Math.ceil(this.size / BLOCK_SIZE);
     let records = 0;
     for (let i = 0; i < blocks; i++) {
       const limit = Math.min(BLOCK_SIZE, this.size - i * BLOCK_SIZE);
-      const block = this.block(i);
+      const block = this.block(i, forwarded);
       hash.update(limit === BLOCK_SIZE ? block.bytes : block.bytes.subarray(0, limit));
       for (const end of block.ends) if (end <= limit) records++;
       if (i % 256 === 255) yield;
@@ -105,11 +118,11 @@ export class StoreContent {
       case 'random':
         return this.keystream(fill.salt, offset, length);
       case 'original':
-        return this.readOriginal(offset, length);
+        return this.readOriginal(offset, length, fill.forwarded === true);
     }
   }
 
-  private readOriginal(offset: number, length: number): Buffer {
+  private readOriginal(offset: number, length: number, forwarded: boolean): Buffer {
     const out = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {
@@ -117,22 +130,23 @@ export class StoreContent {
       const index = Math.floor(at / BLOCK_SIZE);
       const within = at - index * BLOCK_SIZE;
       const n = Math.min(BLOCK_SIZE - within, length - done);
-      this.block(index).bytes.copy(out, done, within, within + n);
+      this.block(index, forwarded).bytes.copy(out, done, within, within + n);
       done += n;
     }
     return out;
   }
 
-  private block(index: number): Block {
-    const hit = this.cache.get(index);
+  private block(index: number, forwarded = false): Block {
+    const key = forwarded ? -1 - index : index;
+    const hit = this.cache.get(key);
     if (hit) {
-      this.cache.delete(index);
-      this.cache.set(index, hit);
+      this.cache.delete(key);
+      this.cache.set(key, hit);
       return hit;
     }
     const rng = new Prng(derive(this.ctx.seed, `store|${this.ctx.store}|block|${index}`));
-    const block = this.generate(rng, this.ctx, index);
-    this.cache.set(index, block);
+    const block = this.generate(rng, this.ctx, index, forwarded);
+    this.cache.set(key, block);
     if (this.cache.size > CACHE_BLOCKS) this.cache.delete(this.cache.keys().next().value!);
     return block;
   }

@@ -1,8 +1,10 @@
 import { amountText, pad, stamp, textBlock, type Block, type ContentContext } from './block.js';
+import { luhnCheckDigit, track2, type Card } from './cards.js';
 import type { Prng } from '../prng.js';
 
 /**
- * Generators for the text stores: the transaction journal (masked PANs only), device logs,
+ * Generators for the text stores: the transaction journal (masked PANs only; a noncompliant
+ * terminal prints the clear PAN and logs track 2 on the detail line), device logs,
  * settlement history and configuration. The journal's repetitive columns are what make it
  * compress 6-10x with deflate, as real journals do; a benchmark of compression is only
  * honest on data shaped like this.
@@ -40,9 +42,22 @@ function journalEntry(rng: Prng, ctx: ContentContext, t: number, stan: number): 
   const verdict = declined ? 'DECLINED' : 'APPROVED';
   const cvm =
     entry === 'CTLS ' ? 'NO CVM REQUIRED' : entry === 'CHIP ' ? 'PIN VERIFIED   ' : 'SIGNATURE      ';
+  let pan = masked;
+  let trace = '';
+  if (ctx.noncompliant) {
+    const body = `${bin}${rng.digits((brand === 'AMEX' ? 15 : 16) - 11)}${last4.slice(0, 3)}`;
+    pan = `${body}${luhnCheckDigit(body)}`;
+    const card = {
+      brand: brand as Card['brand'],
+      pan,
+      expiry: `${rng.int(26, 31)}0${rng.int(1, 9)}`,
+      serviceCode: '201',
+    };
+    trace = ` TRK2 ${track2(card, rng)}`;
+  }
   return (
-    `${head} ${kind} ${ctx.currency} ${amountText(minor)} ${brand.padEnd(4)} ${masked.padEnd(16)} ${entry} AUTH ${auth} RC ${rc} ${verdict}\n` +
-    `${head}   AID ${app.padEnd(32)} TVR ${entry === 'SWIPE' ? '----------' : '0000008000'} CVM ${cvm} RECEIPT MERCHANT+CUSTOMER\n`
+    `${head} ${kind} ${ctx.currency} ${amountText(minor)} ${brand.padEnd(4)} ${pan.padEnd(16)} ${entry} AUTH ${auth} RC ${rc} ${verdict}\n` +
+    `${head}   AID ${app.padEnd(32)} TVR ${entry === 'SWIPE' ? '----------' : '0000008000'} CVM ${cvm} RECEIPT MERCHANT+CUSTOMER${trace}\n`
   );
 }
 

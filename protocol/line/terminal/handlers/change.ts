@@ -5,7 +5,7 @@ import type { Channel, LinkKind } from '../../../domain.js';
 
 /**
  * The requests that change the terminal: switching acceptance channels and network links
- * (reversible, but authorized), and the destructive SETTLE, ZEROIZE, UNBIND and FINALIZE.
+ * (reversible, but authorized), and the destructive FORWARD, SETTLE, ZEROIZE, UNBIND and FINALIZE.
  * Op-id bookkeeping (s.7.5) is the dispatcher's; these handlers only execute.
  */
 
@@ -35,15 +35,35 @@ export const network: Handler = ({ device, header }) => {
   return ok({ link: name, up });
 };
 
-export const settle: Handler = ({ device }) => {
-  const batchId = String(device.batch.number).padStart(6, '0');
-  if (!device.batch.open) return ok({ batchId, count: 0, totals: [] });
+/** Both FORWARD and SETTLE talk to the acquirer's host, which needs a link and a binding. */
+function reachHost(device: Parameters<Handler>[0]['device'], type: 'FORWARD' | 'SETTLE'): void {
   if (![...device.links.values()].some((up) => up)) {
     throw new Refusal('HOST_UNREACHABLE', 'no network link is up');
   }
-  if (device.options.unsettledHost || !device.bound) {
-    throw new Refusal('HOST_UNREACHABLE', `settlement host of ${device.birth.acquirer} did not answer`);
+  const down = device.faults.hostUnreachable(type) || (type === 'SETTLE' && device.options.unsettledHost);
+  if (down || !device.bound) {
+    throw new Refusal(
+      'HOST_UNREACHABLE',
+      `host of ${device.birth.acquirer ?? 'the acquirer'} did not answer`,
+    );
   }
+}
+
+/** s.6.20: sends the SAF queue to the host; an empty queue is a success with nothing sent. */
+export const forward: Handler = ({ device }) => {
+  const queue = device.safQueue();
+  if (queue.count === 0) return ok({ count: 0, totals: [] });
+  reachHost(device, 'FORWARD');
+  device.markSafForwarded();
+  device.persist();
+  return ok({ count: queue.count, totals: queue.totals });
+};
+
+export const settle: Handler = ({ device }) => {
+  // s.6.7 (1.1): with no open batch nothing is closed, and no batch is named.
+  if (!device.batch.open) return ok({ batchId: '', count: 0, totals: [] });
+  const batchId = String(device.batch.number).padStart(6, '0');
+  reachHost(device, 'SETTLE');
   const { count, totals } = device.batch;
   device.batch = { open: false, count: 0, totals: [], number: device.batch.number + 1 };
   device.persist();

@@ -1,9 +1,9 @@
-import { DESTRUCTIVE, NEEDS_AUTH, type MessageType } from '../../messages.js';
+import { DESTRUCTIVE, NEEDS_AUTH, SINCE_1_1, type MessageType } from '../../messages.js';
 import { isAuthorized } from '../auth.js';
 import { opId, Refusal } from './refusal.js';
 import { identify, keys, read, status, stores } from './info.js';
 import { erase, eraseReply, eraseStatus, verifyErase } from './erase.js';
-import { channel, finalize, network, settle, unbind, zeroize } from './change.js';
+import { channel, finalize, forward, network, settle, unbind, zeroize } from './change.js';
 import { auth, authBegin, ping } from './session.js';
 import type { Handler, HandlerContext, Reply } from './handler.js';
 
@@ -22,6 +22,7 @@ const HANDLERS: Record<Exclude<MessageType, 'HELLO'>, Handler> = {
   AUTH: auth,
   CHANNEL: channel,
   SETTLE: settle,
+  FORWARD: forward,
   NETWORK: network,
   STORES: stores,
   READ: read,
@@ -46,7 +47,9 @@ export async function dispatch(
   executed: (type: string) => void,
 ): Promise<Reply> {
   try {
-    if (!isKnownType(type)) throw new Refusal('UNKNOWN_TYPE', `no request type ${type} in protocol 1.0`);
+    if (!isKnownType(type) || (ctx.session.proto === '1.0' && SINCE_1_1.has(type))) {
+      throw new Refusal('UNKNOWN_TYPE', `no request type ${type} in protocol ${ctx.session.proto}`);
+    }
     const retryAfterMs = ctx.device.faults.busy();
     if (retryAfterMs !== undefined) throw new Refusal('BUSY', 'terminal busy', { retryAfterMs });
     if (NEEDS_AUTH.has(type) && !isAuthorized(ctx.session)) {

@@ -1,10 +1,13 @@
 import type { Compression, PayloadEncoding } from '../../payload.js';
+import type { ProtocolVersion } from '../../messages.js';
 import type { SessionAuth } from '../auth.js';
 import type { Device } from '../device.js';
 import type { DupCache } from './dup-cache.js';
 
 /** What HELLO negotiated, plus the per-session memory s.5.1 says a new HELLO discards. */
 export interface Session extends SessionAuth {
+  /** The version HELLO agreed; a 1.0 session has no SAF queue (no FORWARD, no STATUS saf). */
+  proto: ProtocolVersion;
   maxLine: number;
   window: number;
   enc: PayloadEncoding;

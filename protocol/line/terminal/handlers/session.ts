@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ABSOLUTE_MAX_LINE } from '../../framer.js';
-import { PROTOCOL_VERSION, type Capabilities } from '../../messages.js';
+import { sessionVersion, SUPPORTED_VERSIONS, type Capabilities } from '../../messages.js';
 import type { Compression, PayloadEncoding } from '../../payload.js';
 import { beginAuth, verifyAuth } from '../auth.js';
 import { DupCache } from './dup-cache.js';
@@ -30,6 +30,11 @@ function firstSupported<T extends string>(offered: string[], supported: readonly
   return pick;
 }
 
+/** Hex as this terminal writes it: lower case, or upper case when its vendor chose so (s.2.1). */
+export function hexOut(device: Device, hex: string): string {
+  return device.options.upperCaseHex ? hex.toUpperCase() : hex;
+}
+
 export function capabilities(device: Device): Capabilities {
   const p = device.profile;
   return {
@@ -44,11 +49,12 @@ export function capabilities(device: Device): Capabilities {
 
 /** HELLO (s.5.1): the reply, and the session it starts once the reply is on its way. */
 export function hello(device: Device, header: Record<string, unknown>): { reply: Reply; session: Session } {
-  const proto = str(header, 'proto', 16);
-  const major = /^(\d+)\.\d+$/.exec(proto)?.[1];
-  if (major !== PROTOCOL_VERSION.split('.')[0]) {
-    throw new Refusal('PROTO_VERSION', `protocol ${proto} is not spoken here`, {
-      supported: [PROTOCOL_VERSION],
+  const asked = str(header, 'proto', 16);
+  // s.5.1: the session speaks the older of the agent's offer and the newest this terminal speaks.
+  const proto = sessionVersion(asked, device.options.protocol);
+  if (!proto) {
+    throw new Refusal('PROTO_VERSION', `protocol ${asked} is not spoken here`, {
+      supported: SUPPORTED_VERSIONS.filter((v) => v <= device.options.protocol),
     });
   }
   if (header.agent !== undefined) str(header, 'agent');
@@ -58,7 +64,8 @@ export function hello(device: Device, header: Record<string, unknown>): { reply:
   const enc = firstSupported(strings(header, 'enc'), ENCODINGS, 'payload encoding');
   const z = firstSupported(strings(header, 'z'), COMPRESSIONS, 'compression');
   const session: Session = {
-    id: randomBytes(8).toString('hex'),
+    proto,
+    id: hexOut(device, randomBytes(8).toString('hex')),
     maxLine,
     window,
     enc,
@@ -68,7 +75,7 @@ export function hello(device: Device, header: Record<string, unknown>): { reply:
     authorizedUntil: 0,
   };
   const reply = ok({
-    proto: PROTOCOL_VERSION,
+    proto,
     session: session.id,
     maxLine,
     window,
