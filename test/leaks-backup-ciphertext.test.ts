@@ -45,13 +45,17 @@ const listed = async (dir: string) => (await readdir(dir).catch(() => [] as stri
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'posdecom-leaks-backup-'));
   pki = await testPki();
-  const sim = await SimulatedTerminal.create({ model: 'countertop', seed: 4201 });
+  // A terminal that keeps clear card data (PCI DSS would fail it): the worst the backup must hold.
+  const sim = await SimulatedTerminal.create({ model: 'countertop', seed: 4201, noncompliant: true });
   try {
-    // The plaintext, read before the job erases it.
+    // The plaintext, read before the job erases it, with the SAF queue already forwarded (the
+    // job forwards it first, which rewrites the saf store).
     const [ours, theirs] = createLinkPair();
     sim.attach(theirs);
     const client = new RawClient(ours);
-    await client.hello();
+    const { session } = await client.hello();
+    await client.authenticate(sim.authorityCode, sim.identity.serial, String(session));
+    expect(await client.request('FORWARD', { op: 'before-the-job' })).toMatchObject({ ok: true });
     const stores = (await client.request('STORES')).stores as { name: string; size: number }[];
     for (const s of stores) plain.set(s.name, sim.readStoreBytes(s.name, 0, s.size));
     const run = await runJob({ peer: sim, dir: join(root, 'job') });

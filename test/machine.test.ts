@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { nextAction, type Action, type JobFacts, type StoreFacts } from '../agent/workflow/machine.js';
+import {
+  nextAction,
+  OMIT_REASON,
+  type Action,
+  type JobFacts,
+  type StoreFacts,
+} from '../agent/workflow/machine.js';
+import { exitForFacts } from '../agent/workflow/steps/perform.js';
 
 const store = (name: string, over: Partial<StoreFacts> = {}): StoreFacts => ({
   name,
   holdsBatch: name === 'batch',
+  holdsSaf: name === 'saf',
+  cardData: name === 'batch' || name === 'saf',
   backup: 'verified',
   erase: 'pending',
   ...over,
@@ -12,8 +21,10 @@ const store = (name: string, over: Partial<StoreFacts> = {}): StoreFacts => ({
 const fresh: JobFacts = {
   inventoried: false,
   acceptance: 'pending',
+  saf: 'pending',
   settle: 'pending',
   allowUnsettled: false,
+  cardDataBackup: 'keep',
   network: 'pending',
   stores: [store('journal', { backup: 'pending' }), store('batch', { backup: 'pending' })],
   keys: 'pending',
@@ -27,6 +38,7 @@ const afterNetwork: JobFacts = {
   ...fresh,
   inventoried: true,
   acceptance: 'done',
+  saf: 'forwarded',
   settle: 'settled',
   network: 'done',
 };
@@ -44,13 +56,38 @@ const table: [string, JobFacts, Action][] = [
     { do: 'stop', kind: 'precondition', reason: 'payment acceptance could not be confirmed off' },
   ],
   [
-    'settlement comes before the network goes down',
+    'money first: the SAF queue is forwarded before anything is settled',
     { ...fresh, inventoried: true, acceptance: 'done' },
+    { do: 'forward-saf' },
+  ],
+  [
+    'a SAF queue that will not forward stops the job before settlement',
+    { ...fresh, inventoried: true, acceptance: 'done', saf: 'unforwarded' },
+    {
+      do: 'stop',
+      kind: 'precondition',
+      reason:
+        'the store-and-forward queue could not be forwarded; offline payments would be lost (see --allow-unsettled)',
+    },
+  ],
+  [
+    'with --allow-unsettled an unforwarded SAF queue goes on to settlement',
+    { ...fresh, inventoried: true, acceptance: 'done', saf: 'unforwarded', allowUnsettled: true },
+    { do: 'settle' },
+  ],
+  [
+    'a terminal that cannot report a SAF queue and has no saf store goes on to settlement',
+    { ...fresh, inventoried: true, acceptance: 'done', saf: 'not-reported' },
+    { do: 'settle' },
+  ],
+  [
+    'settlement comes before the network goes down',
+    { ...fresh, inventoried: true, acceptance: 'done', saf: 'forwarded' },
     { do: 'settle' },
   ],
   [
     'an unsettled batch stops the job',
-    { ...fresh, inventoried: true, acceptance: 'done', settle: 'unsettled' },
+    { ...fresh, inventoried: true, acceptance: 'done', saf: 'forwarded', settle: 'unsettled' },
     {
       do: 'stop',
       kind: 'precondition',
@@ -59,7 +96,14 @@ const table: [string, JobFacts, Action][] = [
   ],
   [
     'with --allow-unsettled an unsettled batch goes on to network-down',
-    { ...fresh, inventoried: true, acceptance: 'done', settle: 'unsettled', allowUnsettled: true },
+    {
+      ...fresh,
+      inventoried: true,
+      acceptance: 'done',
+      saf: 'forwarded',
+      settle: 'unsettled',
+      allowUnsettled: true,
+    },
     { do: 'network-down' },
   ],
   ['network down before any backup', { ...afterNetwork, network: 'pending' }, { do: 'network-down' }],
@@ -94,6 +138,57 @@ const table: [string, JobFacts, Action][] = [
     },
     { do: 'skip', step: 'erase', target: 'batch', reason: 'the batch is not settled' },
   ],
+  [
+    'the saf store is not erased while its queue is not forwarded',
+    {
+      ...afterNetwork,
+      saf: 'unforwarded',
+      allowUnsettled: true,
+      stores: [store('journal', { erase: 'verified' }), store('saf')],
+    },
+    { do: 'skip', step: 'erase', target: 'saf', reason: 'the SAF queue was not forwarded' },
+  ],
+  [
+    'with --card-data-backup omit a store holding card data is recorded as not backed up',
+    {
+      ...afterNetwork,
+      cardDataBackup: 'omit',
+      stores: [store('journal'), store('saf', { backup: 'pending' })],
+    },
+    { do: 'omit-backup', store: 'saf', reason: OMIT_REASON },
+  ],
+  [
+    'with --card-data-backup omit a store without card data is still backed up',
+    { ...afterNetwork, cardDataBackup: 'omit', stores: [store('journal', { backup: 'pending' })] },
+    { do: 'backup', store: 'journal' },
+  ],
+  [
+    'a card-data store not backed up under --card-data-backup omit is still erased',
+    {
+      ...afterNetwork,
+      cardDataBackup: 'omit',
+      stores: [store('journal', { erase: 'verified' }), store('saf', { backup: 'omitted' })],
+    },
+    { do: 'erase', store: 'saf' },
+  ],
+  [
+    'an omitted backup allows no erase once the job keeps card data',
+    {
+      ...afterNetwork,
+      cardDataBackup: 'keep',
+      stores: [store('journal', { erase: 'verified' }), store('saf', { backup: 'omitted' })],
+    },
+    { do: 'skip', step: 'erase', target: 'saf', reason: 'no verified backup of this store' },
+  ],
+  [
+    'an omitted backup of a store without card data allows no erase',
+    {
+      ...afterNetwork,
+      cardDataBackup: 'omit',
+      stores: [store('journal', { backup: 'omitted', cardData: false })],
+    },
+    { do: 'skip', step: 'erase', target: 'journal', reason: 'no verified backup of this store' },
+  ],
   ['keys are zeroized after every erase', afterErase, { do: 'zeroize' }],
   [
     'a driver without zeroize records it as not done',
@@ -105,6 +200,11 @@ const table: [string, JobFacts, Action][] = [
     'no unbind before settlement',
     { ...afterErase, settle: 'unsettled', allowUnsettled: true, keys: 'done' },
     { do: 'skip', step: 'unbind', reason: 'no unbind before settlement' },
+  ],
+  [
+    'no unbind while the SAF queue waits to be forwarded',
+    { ...afterErase, saf: 'unforwarded', allowUnsettled: true, keys: 'done' },
+    { do: 'skip', step: 'unbind', reason: 'no unbind while the SAF queue waits to be forwarded' },
   ],
   ['finalize when everything is done', { ...afterErase, keys: 'done', unbind: 'done' }, { do: 'finalize' }],
   [
@@ -144,22 +244,115 @@ describe('decommission state machine', () => {
     expect(nextAction(facts)).toEqual(expected);
   });
 
-  it('never proposes erasing a store whose backup is not verified, whatever the facts', () => {
-    const outcomes = ['pending', 'verified', 'failed'] as const;
+  it('never proposes erasing a store whose backup is not verified, except card data under omit', () => {
+    const outcomes = ['pending', 'verified', 'failed', 'omitted'] as const;
     for (const a of outcomes)
       for (const b of outcomes)
-        for (const settle of ['settled', 'unsettled'] as const) {
-          const facts: JobFacts = {
-            ...afterNetwork,
-            settle,
-            allowUnsettled: true,
-            stores: [store('journal', { backup: a }), store('batch', { backup: b })],
-          };
-          const action = nextAction(facts);
-          if (action.do === 'erase') {
-            expect(facts.stores.find((s) => s.name === action.store)?.backup).toBe('verified');
-            expect(facts.stores.every((s) => s.backup === 'verified')).toBe(true);
+        for (const settle of ['settled', 'unsettled'] as const)
+          for (const cardDataBackup of ['keep', 'omit'] as const) {
+            const facts: JobFacts = {
+              ...afterNetwork,
+              settle,
+              allowUnsettled: true,
+              cardDataBackup,
+              stores: [store('journal', { backup: a }), store('batch', { backup: b })],
+            };
+            const action = nextAction(facts);
+            if (action.do !== 'erase') continue;
+            const target = facts.stores.find((s) => s.name === action.store)!;
+            if (target.backup !== 'verified') {
+              expect([target.backup, target.cardData, cardDataBackup]).toEqual(['omitted', true, 'omit']);
+            }
+            expect(facts.stores.every((s) => s.backup === 'verified' || s.backup === 'omitted')).toBe(true);
           }
+  });
+
+  it('never proposes settling, unbinding or erasing the saf store before the queue is forwarded', () => {
+    for (const saf of ['pending', 'unforwarded'] as const)
+      for (const allowUnsettled of [false, true]) {
+        let facts: JobFacts = {
+          ...afterNetwork,
+          saf,
+          settle: 'pending',
+          allowUnsettled,
+          stores: [store('saf', { backup: 'verified' })],
+        };
+        const seen: string[] = [];
+        for (let i = 0; i < 20; i++) {
+          const action = nextAction(facts);
+          seen.push(action.do);
+          if (action.do === 'stop' || action.do === 'done') break;
+          facts = advance(facts, action);
         }
+        if (saf === 'pending') expect(seen[0]).toBe('forward-saf');
+        if (saf === 'unforwarded') {
+          expect(seen).not.toContain('unbind');
+          expect(seen).not.toContain('erase');
+          expect(seen.includes('settle')).toBe(allowUnsettled);
+        }
+      }
   });
 });
+
+describe('the exit code of a finished job', () => {
+  const finished: JobFacts = { ...afterErase, keys: 'done', unbind: 'done', finalize: 'done' };
+  it.each([
+    ['PASS is 0', finished, 'PASS', 0],
+    ['INCOMPLETE (nothing failed, something not measured) is 11', finished, 'INCOMPLETE', 11],
+    ['an unforwarded SAF queue is 6', { ...finished, saf: 'unforwarded' as const }, 'FAIL', 6],
+    ['an unsettled batch is 6', { ...finished, settle: 'unsettled' as const }, 'FAIL', 6],
+    [
+      'an omitted backup of card data is no backup failure',
+      { ...finished, stores: [store('saf', { backup: 'omitted', erase: 'failed' })] },
+      'FAIL',
+      8,
+    ],
+    [
+      'an erase not verified is 8',
+      { ...finished, stores: [store('journal', { erase: 'failed' })] },
+      'FAIL',
+      8,
+    ],
+  ])('%s', (_title, facts, overall, code) => {
+    expect(exitForFacts(facts, overall)).toBe(code);
+  });
+});
+
+/** What the runner would record after `a` succeeded, as the journal would replay it. */
+function advance(f: JobFacts, a: Action): JobFacts {
+  const next: JobFacts = { ...f, stores: f.stores.map((s) => ({ ...s })) };
+  const target = 'store' in a ? next.stores.find((s) => s.name === a.store) : undefined;
+  switch (a.do) {
+    case 'forward-saf':
+      next.saf = 'unforwarded';
+      break;
+    case 'settle':
+      next.settle = 'settled';
+      break;
+    case 'network-down':
+      next.network = 'done';
+      break;
+    case 'erase':
+      target!.erase = 'verified';
+      break;
+    case 'skip':
+      if (a.step === 'erase') next.stores.find((s) => s.name === a.target)!.erase = 'skipped';
+      if (a.step === 'unbind') next.unbind = 'skipped';
+      if (a.step === 'finalize') next.finalize = 'skipped';
+      if (a.step === 'key-zeroization') next.keys = 'skipped';
+      break;
+    case 'zeroize':
+      next.keys = 'done';
+      break;
+    case 'unbind':
+      next.unbind = 'done';
+      break;
+    case 'finalize':
+      next.finalize = 'done';
+      break;
+    case 'certificate':
+      next.certificate = 'done';
+      break;
+  }
+  return next;
+}

@@ -44,7 +44,13 @@ export const decommissionCommand = defineCommand<DecommissionArgs>({
         .option('allow-unsettled', {
           type: 'boolean',
           default: false,
-          describe: 'Go on when the batch cannot settle (never a PASS)',
+          describe: 'Go on when the batch cannot settle or the SAF queue cannot forward (never a PASS)',
+        })
+        .option('card-data-backup', {
+          type: 'string',
+          choices: ['keep', 'omit'],
+          describe:
+            'keep (default): back up every store; omit: do not back up stores holding card data (they are still erased)',
         })
         .option('backup-recipient', { type: 'string', describe: 'Certificate the backups are encrypted to' })
         .option('sign-key', { type: 'string', describe: 'Technician private key (encrypted PEM)' })

@@ -112,6 +112,7 @@ export async function runRecorded(h: TranscriptHeader, port: string, env: Replay
       dryRun: o.dryRun === true,
       yes: true,
       allowUnsettled: o.allowUnsettled === true,
+      ...(o.cardDataBackup ? { cardDataBackup: o.cardDataBackup } : {}),
       recipientPath: env.pki.recipientCertPath,
       signer: env.pki.signer,
       session: sessionFromHeader(h).session,

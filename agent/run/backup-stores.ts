@@ -1,6 +1,8 @@
 import type { StoreInfo } from '../../protocol/domain.js';
 import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
 import { backupStore } from '../../wipe/backup/store-backup.js';
+import { pciFinding } from '../../wipe/pci/report.js';
+import { PciScanner } from '../../wipe/pci/scanner.js';
 import type { BackupSet } from '../../wipe/backup/backup-set.js';
 import type { loadRecipient } from '../../wipe/cms/encrypt.js';
 import type { Journal } from '../journal.js';
@@ -13,6 +15,8 @@ export interface StoreResult {
   store: string;
   status: string;
   error?: string;
+  /** PCI DSS clauses of what the scan found in it (wipe/pci/), when it found anything. */
+  pci?: string[];
 }
 
 /** The stores `--stores` names (all of them without it); a name the terminal lacks is refused. */
@@ -62,6 +66,7 @@ export async function backupStores(
     c.transcript?.setStep(`backup:${info.name}`);
     c.journal.append('intent', { step: 'backup', target: info.name });
     r.step(`backup: ${info.name} (${info.size} bytes)`);
+    const scanner = new PciScanner();
     const result = await backupStore(info, {
       backupDir: c.set.dir,
       index: index + 1,
@@ -73,10 +78,13 @@ export async function backupStores(
         c.journal.append('note', { data: { event: 'backup-resume', store: info.name, ...event } });
       },
       read: (store, from, size, sink) => c.conn.readStore(store, from, size, sink),
+      observers: [(offset, bytes) => scanner.push(offset, bytes)],
       onProgress: (done, total) => r.progress(`backup ${info.name}`, done, total),
     });
     r.endProgress();
     await c.set.record(result);
+    const pci = scanner.finish();
+    const finding = pciFinding(pci);
     c.journal.append('result', {
       step: 'backup',
       target: info.name,
@@ -84,14 +92,17 @@ export async function backupStores(
         outcome: result.status,
         receivedSha256: result.receivedSha256,
         terminalSha256: result.terminalSha256,
+        pci: { ...pci, clauses: finding?.clauses ?? [] },
       },
     });
+    if (finding) r.warn(`PCI finding in ${info.name}: ${finding.summary}`);
     if (result.status === 'ok') r.info(`${info.name}: ${result.size} bytes, digest matches the terminal's`);
     else r.warn(`${info.name}: FAILED: ${result.error ?? ''}`);
     results.push({
       store: info.name,
       status: result.status,
       ...(result.error ? { error: result.error } : {}),
+      ...(finding ? { pci: finding.clauses } : {}),
     });
   }
   return results;

@@ -22,6 +22,8 @@ export interface DecommissionArgs extends PortArgs {
   yes: boolean;
   json: boolean;
   'allow-unsettled': boolean;
+  /** Undefined: keep, or what a resumed job started with. */
+  'card-data-backup'?: 'keep' | 'omit';
   'backup-recipient'?: string;
   'sign-key'?: string;
   'sign-cert'?: string;
@@ -76,6 +78,7 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
         dryRun: args['dry-run'],
         yes: args.yes,
         allowUnsettled: args['allow-unsettled'],
+        ...(args['card-data-backup'] ? { cardDataBackup: args['card-data-backup'] } : {}),
         recipientPath: paths.backupRecipient,
         signer,
         ...(partBytes ? { partBytes } : {}),

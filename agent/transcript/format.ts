@@ -25,6 +25,8 @@ export interface RecordedOptions {
   resume?: boolean;
   dryRun?: boolean;
   allowUnsettled?: boolean;
+  /** decommission --card-data-backup, when given. */
+  cardDataBackup?: 'keep' | 'omit';
   reconnectWaitMs?: number;
   /** backup --stores; absent means every store. */
   stores?: string[];

@@ -12,9 +12,10 @@ export async function showDryRunPlan(run: JobRun, t: ConnectedTerminal): Promise
   run.transcript?.setStep('inventory');
   const inventory = await takeInventory(run.conn);
   run.inventory = inventory;
-  const facts = initialFacts(inventory, o.allowUnsettled, t.driver.capabilities.zeroize);
+  const policy = { allowUnsettled: o.allowUnsettled, cardDataBackup: o.cardDataBackup ?? 'keep' } as const;
+  const facts = initialFacts(inventory, policy, t.driver.capabilities.zeroize);
   run.facts = facts;
-  o.reporter.print(planText(inventory, t.workOrder, o.allowUnsettled, facts));
+  o.reporter.print(planText(inventory, t.workOrder, policy, facts));
   o.reporter.info('dry run: nothing was changed');
   return { exitCode: ExitCode.Success };
 }
@@ -25,7 +26,8 @@ export async function showDryRunPlan(run: JobRun, t: ConnectedTerminal): Promise
  */
 export async function confirmPlan(run: JobRun, ctx: JobContext): Promise<JobEnding | undefined> {
   const o = run.options;
-  if (await o.confirm(planText(run.inventory!, ctx.workOrder, ctx.allowUnsettled, run.facts!))) {
+  const policy = { allowUnsettled: ctx.allowUnsettled, cardDataBackup: ctx.cardDataBackup };
+  if (await o.confirm(planText(run.inventory!, ctx.workOrder, policy, run.facts!))) {
     return undefined;
   }
   ctx.journal.append('stop', { data: { kind: 'declined' } });

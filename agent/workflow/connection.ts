@@ -1,5 +1,5 @@
 import { ErrorCode, isPosdecomError, PosdecomError } from '../../protocol/errors.js';
-import type { TerminalDriver } from '../../protocol/driver.js';
+import type { LinkCounts, TerminalDriver } from '../../protocol/driver.js';
 import { LineProtocolDriver } from '../../protocol/line/driver.js';
 import type { Identity } from '../../protocol/domain.js';
 import type { PortSettings } from '../../protocol/transport/port-spec.js';
@@ -8,6 +8,7 @@ import { openLink } from '../../protocol/transport/open-link.js';
 import type { Reporter } from '../reporter.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { Transcript } from '../transcript/transcript.js';
+import { addCounts, NO_LINK_COUNTS } from './link-counts.js';
 
 /**
  * The job's hold on the terminal: opens the port, speaks HELLO, and when the link drops
@@ -59,8 +60,15 @@ export class Connection {
   private expected: { serial: string; vendor: string; model: string } | undefined;
   private authority: string | undefined;
   private closed = false;
+  /** What earlier links (before a reconnect) dropped and resent. */
+  private closedCounts: LinkCounts = NO_LINK_COUNTS;
 
   constructor(private readonly o: ConnectionOptions) {}
+
+  /** Frames dropped and resent since the job opened the port, over every link it has had. */
+  linkCounts(): LinkCounts {
+    return this.current ? addCounts(this.closedCounts, this.current.linkCounts()) : this.closedCounts;
+  }
 
   async open(): Promise<TerminalDriver> {
     this.assertOpen();
@@ -97,11 +105,19 @@ export class Connection {
   }
 
   async withLink<T>(what: string, op: (driver: TerminalDriver) => Promise<T>): Promise<T> {
-    for (let losses = 0; ; losses++) {
+    for (let losses = 0, reauthorized = false; ; losses++) {
       try {
         return await op(this.driver());
       } catch (err) {
         this.assertOpen();
+        if (!reauthorized && this.authorizationLapsed(err)) {
+          // SPEC.md s.5.2: authorization may lapse (expiresInMs) before the session ends. The
+          // refused request did nothing, so authorize again once and send it again.
+          reauthorized = true;
+          this.o.reporter.info('the terminal asks for authorization again; re-authorizing');
+          await this.driver().authorize(this.expected!.serial, this.authority!);
+          continue;
+        }
         if (!isLinkLoss(err) || losses >= 5) throw err;
         this.o.onLinkLost?.(what, err as PosdecomError);
         await this.reconnect(what, err as PosdecomError);
@@ -158,8 +174,19 @@ export class Connection {
     );
   }
 
+  private authorizationLapsed(err: unknown): boolean {
+    return (
+      isPosdecomError(err) &&
+      err.code === ErrorCode.TerminalRefused &&
+      err.context.code === 'AUTH_REQUIRED' &&
+      this.authority !== undefined &&
+      this.expected !== undefined
+    );
+  }
+
   private async dropDriver(): Promise<void> {
     const d = this.current;
+    if (d) this.closedCounts = addCounts(this.closedCounts, d.linkCounts());
     this.current = undefined;
     await d?.close().catch(() => undefined);
   }

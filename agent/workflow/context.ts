@@ -9,6 +9,7 @@ import type { Signer } from '../../wipe/certificate/sign.js';
 import type { Journal } from '../journal.js';
 import type { Reporter } from '../reporter.js';
 import type { WorkOrder } from '../work-order.js';
+import type { CardDataBackup } from './machine.js';
 
 /** What the inventory step measured, journaled so a resumed job compares against it. */
 export interface Inventory {
@@ -29,6 +30,7 @@ export interface JobContext {
   workDir: string;
   workOrder: WorkOrder;
   allowUnsettled: boolean;
+  cardDataBackup: CardDataBackup;
   recipient: Recipient & RecipientInfoSummary;
   signer: Signer;
   /** The job's key for block fingerprints (derived per run; never written except wrapped to the recipient). */

@@ -1,22 +1,32 @@
 import { STEP_NAMES, type StepRecord } from '../../wipe/certificate/model.js';
 import type { JournalEntry } from '../journal.js';
 import type { Inventory } from './context.js';
-import type { JobFacts, StoreFacts } from './machine.js';
+import type { CardDataBackup, JobFacts, StoreFacts } from './machine.js';
+
+/** The job's policy, chosen at its start and journaled with it, so --resume keeps it. */
+export interface JobPolicy {
+  allowUnsettled: boolean;
+  cardDataBackup: CardDataBackup;
+}
 
 /**
  * Rebuilds the state machine's facts from the journal: the same function serves a running job
  * (after each result) and a resumed one (from the file), so both see the job the same way.
  */
-export function initialFacts(inventory: Inventory, allowUnsettled: boolean, canZeroize: boolean): JobFacts {
+export function initialFacts(inventory: Inventory, policy: JobPolicy, canZeroize: boolean): JobFacts {
   return {
     inventoried: true,
     acceptance: 'pending',
+    saf: 'pending',
     settle: 'pending',
-    allowUnsettled,
+    allowUnsettled: policy.allowUnsettled,
+    cardDataBackup: policy.cardDataBackup,
     network: 'pending',
     stores: inventory.stores.map((s): StoreFacts => ({
       name: s.name,
       holdsBatch: s.kind === 'batch',
+      holdsSaf: s.kind === 'saf',
+      cardData: s.cardData,
       backup: 'pending',
       erase: 'pending',
     })),
@@ -34,6 +44,9 @@ export function applyResult(f: JobFacts, step: string, target: string | undefine
     case 'disable-acceptance':
       f.acceptance = outcome === 'done' ? 'done' : 'failed';
       return;
+    case 'forward-saf':
+      f.saf = outcome === 'forwarded' || outcome === 'not-reported' ? outcome : 'unforwarded';
+      return;
     case 'settle':
       f.settle = outcome === 'settled' ? 'settled' : outcome === 'unsettled' ? 'unsettled' : 'failed';
       return;
@@ -41,7 +54,7 @@ export function applyResult(f: JobFacts, step: string, target: string | undefine
       f.network = outcome === 'done' ? 'done' : 'failed';
       return;
     case 'backup':
-      if (store) store.backup = outcome === 'verified' ? 'verified' : 'failed';
+      if (store) store.backup = outcome === 'verified' || outcome === 'omitted' ? outcome : 'failed';
       return;
     case 'erase':
       if (store)
@@ -67,12 +80,21 @@ export function factsFromJournal(
   const inv = [...entries].reverse().find((e) => e.type === 'result' && e.step === 'inventory');
   if (!job || !inv) return undefined;
   const inventory = inv.data!.inventory as Inventory;
-  const facts = initialFacts(inventory, job.data!.allowUnsettled === true, canZeroize);
+  const facts = initialFacts(inventory, policyOf(entries), canZeroize);
   for (const e of entries) {
     if (e.type === 'result' && e.step && e.step !== 'inventory')
       applyResult(facts, e.step, e.target, String(e.data?.outcome));
   }
   return { facts, inventory };
+}
+
+/** The policy the job entry recorded (a job from before --card-data-backup keeps its backups). */
+export function policyOf(entries: JournalEntry[]): JobPolicy {
+  const job = entries.find((e) => e.type === 'job')?.data ?? {};
+  return {
+    allowUnsettled: job.allowUnsettled === true,
+    cardDataBackup: job.cardDataBackup === 'omit' ? 'omit' : 'keep',
+  };
 }
 
 /** Every StepRecord journaled, the latest per step and target, in the order they first ran. */

@@ -9,6 +9,7 @@ import { certify } from './certify.js';
 import type { JobContext } from './context.js';
 import type { JobEnding, JobResult, JobRun } from './job-run.js';
 import type { Action } from './machine.js';
+import { countsSince, NO_LINK_COUNTS } from './link-counts.js';
 import { exitForFacts } from './steps/perform.js';
 import { summarize } from './summary.js';
 
@@ -66,6 +67,7 @@ async function issueCertificate(run: JobRun, ctx: JobContext, backupSet: BackupS
       },
     });
   journal.append('intent', { step: 'certificate', data: { final } });
+  ctx.log.info({ link: run.conn.linkCounts() }, 'link totals for the job');
   ctx.log.info({ final }, 'issuing certificate; audit log closes here');
   run.transcript?.close();
   run.audit.close();
@@ -93,10 +95,12 @@ async function issueCertificate(run: JobRun, ctx: JobContext, backupSet: BackupS
 export function stopOnError(run: JobRun, err: unknown): JobEnding {
   const exitCode = exitCodeFor(err);
   const message = describeError(err);
-  run.audit.log.error({ code: isPosdecomError(err) ? err.code : undefined }, message);
+  // What the link dropped is charged to the step that was running when the job stopped.
+  const link = countsSince(run.conn.linkCounts(), run.stepCounts ?? NO_LINK_COUNTS);
+  run.audit.log.error({ code: isPosdecomError(err) ? err.code : undefined, link }, message);
   if (run.journal) {
     run.journal.append('stop', {
-      data: { kind: exitCode === ExitCode.Interrupted ? 'interrupted' : 'error', error: message },
+      data: { kind: exitCode === ExitCode.Interrupted ? 'interrupted' : 'error', error: message, link },
     });
   }
   run.options.reporter.error(message);

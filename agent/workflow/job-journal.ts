@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '../../protocol/domain.js';
+import type { LinkCounts } from '../../protocol/driver.js';
 import { Journal } from '../journal.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { WorkOrder } from '../work-order.js';
 import type { Inventory } from './context.js';
+import { chargeRecords } from './link-counts.js';
+import type { CardDataBackup } from './machine.js';
 import { record } from './steps/records.js';
 
 /**
@@ -16,6 +19,7 @@ export function journalPreflight(
   workOrder: WorkOrder,
   at: Date,
   only: (step: string) => boolean = () => true,
+  link?: LinkCounts,
 ): void {
   const results = [
     record('identify', at, 'PASS', {
@@ -28,6 +32,7 @@ export function journalPreflight(
       authorityReference: workOrder.authority.reference,
     }),
   ];
+  if (link) chargeRecords(results, link);
   for (const rec of results) {
     if (only(rec.step))
       journal.append('result', { step: rec.step, data: { outcome: 'done', records: [rec] } });
@@ -43,8 +48,10 @@ export function startJob(
     allowUnsettled: boolean;
     /** SHA-256 fingerprint of the backup recipient certificate: --resume must use the same. */
     recipientSha256: string;
+    cardDataBackup: CardDataBackup;
     protocol: string;
     at: Date;
+    link?: LinkCounts;
   },
 ): { journal: Journal; jobId: string } {
   const journal = Journal.create(dir);
@@ -58,28 +65,25 @@ export function startJob(
       port: j.port.startsWith('sim:') ? j.port : 'serial',
       allowUnsettled: j.allowUnsettled,
       recipientSha256: j.recipientSha256,
+      // Chosen once, at the start: --resume keeps it (facts.ts policyOf).
+      cardDataBackup: j.cardDataBackup,
       tool: { name: TOOL_NAME, version: TOOL_VERSION },
       protocol: j.protocol,
     },
   });
-  journalPreflight(journal, j.identity, j.workOrder, j.at);
+  journalPreflight(journal, j.identity, j.workOrder, j.at, () => true, j.link);
   return { journal, jobId };
 }
 
 /** The inventory is journaled whole: a resumed job compares the terminal against it. */
-export function journalInventory(journal: Journal, inventory: Inventory): void {
-  journal.append('result', {
-    step: 'inventory',
-    data: {
-      outcome: 'done',
-      inventory,
-      records: [
-        record('inventory', new Date(), 'PASS', {
-          status: inventory.status,
-          stores: inventory.stores,
-          keys: inventory.keys,
-        }),
-      ],
-    },
-  });
+export function journalInventory(journal: Journal, inventory: Inventory, link?: LinkCounts): void {
+  const records = [
+    record('inventory', new Date(), 'PASS', {
+      status: inventory.status,
+      stores: inventory.stores,
+      keys: inventory.keys,
+    }),
+  ];
+  if (link) chargeRecords(records, link);
+  journal.append('result', { step: 'inventory', data: { outcome: 'done', inventory, records } });
 }

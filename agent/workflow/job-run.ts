@@ -11,9 +11,11 @@ import type { AttestationRequest } from '../attest-file.js';
 import type { Transcript } from '../transcript/transcript.js';
 import type { WorkOrder } from '../work-order.js';
 import type { certify } from './certify.js';
+import type { LinkCounts } from '../../protocol/driver.js';
 import type { Connection } from './connection.js';
 import type { Inventory } from './context.js';
-import type { JobFacts } from './machine.js';
+import type { JobPolicy } from './facts.js';
+import type { CardDataBackup, JobFacts } from './machine.js';
 import type { JobSummary } from './summary.js';
 
 export interface DecommissionOptions {
@@ -25,6 +27,8 @@ export interface DecommissionOptions {
   dryRun: boolean;
   yes: boolean;
   allowUnsettled: boolean;
+  /** --card-data-backup; undefined keeps what the job was started with (default keep). */
+  cardDataBackup?: CardDataBackup;
   recipientPath: string;
   signer: Signer;
   /** Bytes of plaintext per backup part (--backup-part-size); default 4 MiB. */
@@ -65,6 +69,10 @@ export interface JobRun {
   workOrder?: WorkOrder;
   inventory?: Inventory;
   facts?: JobFacts;
+  /** The job's choices, as its journal's first entry holds them (--resume keeps them). */
+  policy?: JobPolicy;
+  /** The link's counts when the running step began: what it dropped is charged to that step. */
+  stepCounts?: LinkCounts;
   /** The terminal as it identified itself after the destructive steps, for the certificate. */
   identityAfter?: Identity;
   certified?: Awaited<ReturnType<typeof certify>>;

@@ -2,31 +2,46 @@
  * The decommission job's order and guards, in one place (issue 3). A pure function from what
  * the journal says has happened to the one thing to do next; the runner does the I/O.
  *
- *   inventory -> disable-acceptance -> settle -> network-down -> backup (each store)
+ *   inventory -> disable-acceptance -> forward-saf -> settle -> network-down -> backup (each store)
  *     -> erase + verify (each store) -> key-zeroization -> unbind -> finalize -> certificate
  *
  * Guards that protect money and data:
- *   - no erase of a store without a verified backup of that store;
+ *   - money first: no settle before the SAF queue is forwarded (or forwarding failed and
+ *     --allow-unsettled allows going on), and nothing at all while it is not allowed;
+ *   - no erase of a store without a verified backup of that store, except a store holding card
+ *     data when --card-data-backup omit chose not to keep a copy of card data (the only case);
  *   - nothing is erased while any backup failed;
- *   - the batch store is never erased while the batch is unsettled;
- *   - no unbind before settlement;
+ *   - the batch store is never erased while the batch is unsettled, the saf store never while
+ *     its queue is not forwarded;
+ *   - no unbind before settlement and forwarding;
  *   - finalize only when every store's erase was verified, keys are gone and the terminal is unbound.
  */
 export type Outcome = 'pending' | 'done' | 'failed' | 'skipped';
 export type SettleOutcome = 'pending' | 'settled' | 'unsettled' | 'failed';
+/**
+ * forwarded: STATUS shows the queue empty afterwards; unforwarded: it is not (refused, or
+ * a 1.0 terminal with a saf store that cannot say); not-reported: a 1.0 terminal without one.
+ */
+export type SafOutcome = 'pending' | 'forwarded' | 'unforwarded' | 'not-reported';
+export type CardDataBackup = 'keep' | 'omit';
 
 export interface StoreFacts {
   name: string;
   holdsBatch: boolean;
-  backup: 'pending' | 'verified' | 'failed';
+  holdsSaf: boolean;
+  /** STORES says the store may hold cardholder data. */
+  cardData: boolean;
+  backup: 'pending' | 'verified' | 'failed' | 'omitted';
   erase: 'pending' | 'verified' | 'failed' | 'skipped';
 }
 
 export interface JobFacts {
   inventoried: boolean;
   acceptance: Outcome;
+  saf: SafOutcome;
   settle: SettleOutcome;
   allowUnsettled: boolean;
+  cardDataBackup: CardDataBackup;
   network: Outcome;
   stores: StoreFacts[];
   keys: Outcome;
@@ -41,9 +56,12 @@ export type StopKind = 'precondition' | 'backup' | 'anomaly';
 export type Action =
   | { do: 'inventory' }
   | { do: 'disable-acceptance' }
+  | { do: 'forward-saf' }
   | { do: 'settle' }
   | { do: 'network-down' }
   | { do: 'backup'; store: string }
+  /** --card-data-backup omit: a store holding card data is recorded as not backed up, and why. */
+  | { do: 'omit-backup'; store: string; reason: string }
   | { do: 'erase'; store: string }
   | { do: 'zeroize' }
   | { do: 'unbind' }
@@ -54,12 +72,35 @@ export type Action =
   | { do: 'certificate' }
   | { do: 'done' };
 
+export const OMIT_REASON =
+  'it may hold card data and --card-data-backup omit was chosen: no copy of card data is kept';
+
+/** Money first: settlement waits until the SAF queue is gone, or its failure was allowed. */
+function maySettle(f: JobFacts): boolean {
+  return f.saf === 'forwarded' || f.saf === 'not-reported' || (f.saf === 'unforwarded' && f.allowUnsettled);
+}
+
+/** The only erase without a verified backup: card data the technician chose not to copy. */
+function mayEraseWithoutBackup(f: JobFacts, s: StoreFacts): boolean {
+  return s.backup === 'omitted' && s.cardData && f.cardDataBackup === 'omit';
+}
+
 export function nextAction(f: JobFacts): Action {
   if (!f.inventoried) return { do: 'inventory' };
 
   if (f.acceptance === 'pending') return { do: 'disable-acceptance' };
   if (f.acceptance === 'failed') {
     return { do: 'stop', kind: 'precondition', reason: 'payment acceptance could not be confirmed off' };
+  }
+
+  if (f.saf === 'pending') return { do: 'forward-saf' };
+  if (!maySettle(f)) {
+    return {
+      do: 'stop',
+      kind: 'precondition',
+      reason:
+        'the store-and-forward queue could not be forwarded; offline payments would be lost (see --allow-unsettled)',
+    };
   }
 
   if (f.settle === 'pending') return { do: 'settle' };
@@ -77,7 +118,11 @@ export function nextAction(f: JobFacts): Action {
   }
 
   const toBackUp = f.stores.find((s) => s.backup === 'pending');
-  if (toBackUp) return { do: 'backup', store: toBackUp.name };
+  if (toBackUp) {
+    return toBackUp.cardData && f.cardDataBackup === 'omit'
+      ? { do: 'omit-backup', store: toBackUp.name, reason: OMIT_REASON }
+      : { do: 'backup', store: toBackUp.name };
+  }
   const failedBackups = f.stores.filter((s) => s.backup === 'failed').map((s) => s.name);
   if (failedBackups.length > 0 && f.stores.some((s) => s.erase === 'pending')) {
     return {
@@ -89,11 +134,14 @@ export function nextAction(f: JobFacts): Action {
 
   for (const s of f.stores) {
     if (s.erase !== 'pending') continue;
-    if (s.backup !== 'verified') {
+    if (s.backup !== 'verified' && !mayEraseWithoutBackup(f, s)) {
       return { do: 'skip', step: 'erase', target: s.name, reason: 'no verified backup of this store' };
     }
     if (s.holdsBatch && f.settle !== 'settled') {
       return { do: 'skip', step: 'erase', target: s.name, reason: 'the batch is not settled' };
+    }
+    if (s.holdsSaf && f.saf !== 'forwarded') {
+      return { do: 'skip', step: 'erase', target: s.name, reason: 'the SAF queue was not forwarded' };
     }
     return { do: 'erase', store: s.name };
   }
@@ -106,6 +154,9 @@ export function nextAction(f: JobFacts): Action {
 
   if (f.unbind === 'pending') {
     if (f.settle !== 'settled') return { do: 'skip', step: 'unbind', reason: 'no unbind before settlement' };
+    if (f.saf === 'unforwarded') {
+      return { do: 'skip', step: 'unbind', reason: 'no unbind while the SAF queue waits to be forwarded' };
+    }
     return { do: 'unbind' };
   }
 

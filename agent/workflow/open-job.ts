@@ -13,7 +13,9 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { Connection } from './connection.js';
 import type { ConnectedTerminal } from './connect-terminal.js';
 import type { JobContext } from './context.js';
-import { factsFromJournal } from './facts.js';
+import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
+import { factsFromJournal, policyOf, type JobPolicy } from './facts.js';
+import type { CardDataBackup } from './machine.js';
 import { prepareJobDir, sameRecipientAsJournal } from './job-dir.js';
 import { isAttested, journalAttestations } from './attestations.js';
 import { journalPreflight, startJob } from './job-journal.js';
@@ -61,6 +63,7 @@ function openRun(
           resume: o.resume,
           dryRun: o.dryRun,
           allowUnsettled: o.allowUnsettled,
+          ...(o.cardDataBackup ? { cardDataBackup: o.cardDataBackup } : {}),
           reconnectWaitMs: o.reconnectWaitMs,
           ...(o.attestations?.length
             ? {
@@ -113,6 +116,7 @@ export async function openJournal(
     const t = run.lock?.tookOver;
     if (t) journal.append('note', { data: { event: 'stale-lock-taken-over', holder: t } });
   };
+  const preflightLink = run.conn.linkCounts();
   if (!o.resume) {
     const started = startJob(o.dir, {
       workOrder: t.workOrder,
@@ -120,8 +124,10 @@ export async function openJournal(
       port: o.port,
       allowUnsettled: o.allowUnsettled,
       recipientSha256: run.recipient.sha256Fingerprint,
+      cardDataBackup: o.cardDataBackup ?? 'keep',
       protocol: t.driver.protocol,
       at: t.authStarted,
+      link: preflightLink,
     });
     run.journal = started.journal;
     noteLock(started.journal);
@@ -131,6 +137,7 @@ export async function openJournal(
   const journal = Journal.open(o.dir);
   run.journal = journal;
   noteLock(journal);
+  checkSamePolicy(policyOf(journal.entries), o.cardDataBackup);
   const rebuilt = factsFromJournal(journal.entries, t.driver.capabilities.zeroize);
   const jobId = String(journal.entries.find((e) => e.type === 'job')?.data?.jobId ?? '');
   journal.append('resume', { data: { identity: t.identity } });
@@ -143,6 +150,7 @@ export async function openJournal(
     t.workOrder,
     t.authStarted,
     (step) => !entries.some((e) => e.type === 'result' && e.step === step),
+    preflightLink,
   );
   if (rebuilt) {
     run.inventory = rebuilt.inventory;
@@ -179,14 +187,21 @@ export async function openSteps(
     journal.append('note', { data: { event: 'leftover-removed', file: `backup/${l.file}`, why: l.why } });
   if (run.facts && run.inventory)
     await recheckBackups(run.facts, run.inventory, backupSet, journal, o.reporter);
+  // The journal's job entry holds the policy the job started with; --resume keeps it.
+  const journaled = policyOf(journal.entries);
+  const policy: JobPolicy = {
+    allowUnsettled: o.allowUnsettled || journaled.allowUnsettled,
+    cardDataBackup: journaled.cardDataBackup,
+  };
+  run.policy = policy;
   const ctx: JobContext = {
     jobId,
     dir: o.dir,
     backupDir: backupSet.dir,
     workDir: join(o.dir, 'work'),
     workOrder: t.workOrder,
-    allowUnsettled:
-      o.allowUnsettled || journal.entries.some((e) => e.type === 'job' && e.data?.allowUnsettled === true),
+    allowUnsettled: policy.allowUnsettled,
+    cardDataBackup: policy.cardDataBackup,
     recipient: run.recipient,
     signer: o.signer,
     fingerprintKey: await FingerprintKey.derive(authorityCode(t.workOrder), jobId),
@@ -204,4 +219,14 @@ export async function openSteps(
   };
   mkdirSync(ctx.workDir, { recursive: true, mode: 0o700 });
   return { ctx, backupSet };
+}
+
+/** --resume keeps the card-data policy the job started with; asking for another is a usage error. */
+function checkSamePolicy(journaled: JobPolicy, asked: CardDataBackup | undefined): void {
+  if (asked !== undefined && asked !== journaled.cardDataBackup) {
+    throw new PosdecomError(
+      ErrorCode.UsageInvalid,
+      `this job was started with --card-data-backup ${journaled.cardDataBackup}; resume it with the same choice`,
+    );
+  }
 }

@@ -112,6 +112,10 @@ export async function reverify(
     f.acceptance = 'pending';
     notes.push('acceptance is on again');
   }
+  if (f.saf === 'forwarded' && status.saf && status.saf.count > 0) {
+    f.saf = 'pending';
+    notes.push('payments wait in the SAF queue again');
+  }
   if (f.network === 'done' && Object.values(status.links).some((s) => s !== 'down')) {
     f.network = 'pending';
     notes.push('a network link is up again');
@@ -123,7 +127,8 @@ export async function reverify(
       notes.push(`${s.name} is no longer erased`);
     }
     const before = inv.stores.find((x) => x.name === s.name);
-    if (s.backup !== 'verified' && before && now && now.erased) {
+    // Erased with no backup is allowed only where --card-data-backup omit recorded it so.
+    if (s.backup !== 'verified' && s.backup !== 'omitted' && before && now && now.erased) {
       throw new PosdecomError(
         ErrorCode.WorkflowAnomaly,
         `${s.name} was erased on the terminal but the journal has no verified backup of it`,

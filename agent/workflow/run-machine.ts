@@ -6,6 +6,8 @@ import type { JobContext } from './context.js';
 import { applyResult, initialFacts } from './facts.js';
 import { certifyFinished, certifyStopped } from './finish-job.js';
 import { journalInventory } from './job-journal.js';
+import { chargeRecords, countsSince, NO_LINK_COUNTS } from './link-counts.js';
+import { safRefreshDue, storesAfterForward } from './steps/forward.js';
 import type { JobEnding, JobRun } from './job-run.js';
 import { nextAction, type Action } from './machine.js';
 import { takeInventory } from './preflight.js';
@@ -23,13 +25,15 @@ export async function runMachine(
   backupSet: BackupSet,
 ): Promise<JobEnding> {
   let confirmed = run.options.yes;
+  const policy = { allowUnsettled: ctx.allowUnsettled, cardDataBackup: ctx.cardDataBackup };
   for (;;) {
+    if (run.facts && safRefreshDue(ctx.journal.entries)) await refreshSafStores(run, ctx);
     const action: Action = run.facts ? nextAction(run.facts) : { do: 'inventory' };
     if (action.do === 'inventory') {
       run.transcript?.setStep('inventory');
       run.inventory = await takeInventory(run.conn);
-      journalInventory(ctx.journal, run.inventory);
-      run.facts = initialFacts(run.inventory, ctx.allowUnsettled, t.driver.capabilities.zeroize);
+      journalInventory(ctx.journal, run.inventory, countsSince(run.conn.linkCounts(), NO_LINK_COUNTS));
+      run.facts = initialFacts(run.inventory, policy, t.driver.capabilities.zeroize);
       continue;
     }
     if (!confirmed && isDestructive(action)) {
@@ -56,7 +60,10 @@ async function performStep(
   r.step(target ? `${step}: ${target}` : step);
   journal.append('intent', { step, ...(target ? { target } : {}) });
   log.info({ step, target }, 'step started');
+  run.stepCounts = run.conn.linkCounts();
   const outcome = await perform(ctx, action, backupSet);
+  const link = countsSince(run.conn.linkCounts(), run.stepCounts);
+  chargeRecords(outcome.records, link);
   if (outcome.extra?.identityAfter) run.identityAfter = outcome.extra.identityAfter as Identity;
   journal.append('result', {
     step,
@@ -64,8 +71,16 @@ async function performStep(
     data: { outcome: outcome.outcome, records: outcome.records },
   });
   log.info(
-    { step, target, outcome: outcome.outcome, results: outcome.records.map((x) => x.result) },
+    { step, target, outcome: outcome.outcome, results: outcome.records.map((x) => x.result), link },
     'step finished',
   );
   applyResult(run.facts!, step, target, outcome.outcome);
+}
+
+/** Forwarding rewrote the saf store (SPEC.md s.6.20): its backup must be of what it holds now. */
+async function refreshSafStores(run: JobRun, ctx: JobContext): Promise<void> {
+  run.transcript?.setStep('inventory');
+  run.stepCounts = run.conn.linkCounts();
+  run.inventory = { ...run.inventory!, stores: await storesAfterForward(ctx) };
+  journalInventory(ctx.journal, run.inventory, countsSince(run.conn.linkCounts(), run.stepCounts));
 }

@@ -5,6 +5,7 @@ import type { JournalEntry } from '../../agent/journal.js';
 import { SimulatedTerminal } from '../../protocol/line/terminal/index.js';
 import { BIN, signingArgs } from './cli.js';
 import { scratch } from './fault-harness.js';
+import { storeDigestsAsBackedUp } from './sim-terminals.js';
 
 /**
  * Runs the built CLI and, optionally, kills it with SIGKILL once its journal shows a chosen
@@ -119,7 +120,11 @@ export async function cliJob(o: {
     ...(o.storeScale ? { storeScale: o.storeScale } : {}),
   });
   const stores = probe.storeNames;
-  const truth = new Map(stores.map((s) => [s, probe.storeDigest(s)]));
+  const truth = await storeDigestsAsBackedUp({
+    model: o.model,
+    seed: o.seed,
+    ...(o.storeScale ? { storeScale: o.storeScale } : {}),
+  });
   const { serial, model } = probe.identity;
   const authorityCode = probe.authorityCode;
   await probe.close();

@@ -19,6 +19,7 @@ import { loadPrivateKey } from '../../wipe/pki/keys.js';
 import { restoreBackup } from '../../wipe/backup/restore.js';
 import { verifyCertificate } from '../../wipe/verify/verify.js';
 import { TEST_SESSION, testPki, workOrderFor, type TestPki } from './job-harness.js';
+import { storeDigestsAsBackedUp } from './sim-terminals.js';
 
 /**
  * In-process decommission jobs against the simulated terminal, for the fault matrix. Unlike
@@ -65,7 +66,7 @@ export const SMALL: Pick<SimOptions, 'storeScale' | 'eraseBytesPerSecond'> = {
 export interface Rig {
   terminal: SimulatedTerminal;
   port: string;
-  /** sha256 of each store's real bytes before the job: the ground truth backups must match. */
+  /** sha256 of each store's real bytes as the job backs them up (after FORWARD): the ground truth. */
   truth: Map<string, string>;
   workOrder: WorkOrder;
 }
@@ -82,7 +83,7 @@ export async function rig(
   const terminal = await SimulatedTerminal.create(options);
   const port = `sim:${options.model}?seed=${o.seed}&rig=${process.pid}-${++rigCount}`;
   registerSimulatedTerminal(port, terminal);
-  const truth = new Map(terminal.storeNames.map((name) => [name, terminal.storeDigest(name)]));
+  const truth = await storeDigestsAsBackedUp(options);
   const workOrder = workOrderFor({ ...terminal.identity, authorityCode: terminal.authorityCode });
   const made: Rig = { terminal, port, truth, workOrder };
   openRigs.push(made);

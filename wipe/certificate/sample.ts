@@ -86,6 +86,13 @@ function preparation(add: Add): void {
   add('inventory', { status: status(true), stores, keys: KEYS_BEFORE });
   for (const c of CHANNELS)
     add('disable-acceptance', { before: 'on', after: 'off', confirmedBy: 'STATUS' }, c, 120);
+  const queue = { count: 2, totals: [{ currency: 'EUR', minor: 1980 }] };
+  add('forward-saf', {
+    safBefore: queue,
+    forwarded: queue,
+    safAfter: { count: 0, totals: [] },
+    confirmedBy: 'STATUS',
+  });
   add(
     'settle',
     {

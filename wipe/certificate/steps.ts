@@ -9,6 +9,7 @@ export const STEP_NAMES = [
   'authorize',
   'inventory',
   'disable-acceptance',
+  'forward-saf',
   'settle',
   'network-down',
   'backup',
@@ -35,6 +36,7 @@ export type Result = (typeof RESULTS)[number];
 export const MANDATORY_STEPS: readonly StepName[] = [
   'identify',
   'disable-acceptance',
+  'forward-saf',
   'settle',
   'network-down',
   'backup',

@@ -1,5 +1,8 @@
 import { backupStore } from '../../../wipe/backup/store-backup.js';
 import type { BackupSet } from '../../../wipe/backup/backup-set.js';
+import { PciScanner } from '../../../wipe/pci/scanner.js';
+import { pciFinding, type PciReport } from '../../../wipe/pci/report.js';
+import type { StepRecord } from '../../../wipe/certificate/model.js';
 import type { JobContext, StepOutcome } from '../context.js';
 import { record } from './records.js';
 
@@ -17,29 +20,23 @@ export async function backupOne(ctx: JobContext, set: BackupSet, storeName: stri
   const existing = await set.verified(info.name, info.sha256);
   if (existing) {
     ctx.reporter.info(`backup of ${info.name} already verified (${existing.file})`);
-    return {
-      outcome: 'verified',
-      records: [
-        record(
-          'backup',
-          startedAt,
-          'PASS',
-          { ...backupEvidence(existing), manifestSha256: set.manifestSha256 },
-          { target: info.name },
-        ),
-      ],
-    };
+    // The scan ran while this backup streamed, in the run that made it: its report stands.
+    const scanned = earlierScan(ctx, info.name);
+    const evidence = { ...backupEvidence(existing), manifestSha256: set.manifestSha256 };
+    return { outcome: 'verified', records: [scannedRecord(ctx, startedAt, info.name, evidence, scanned)] };
   }
   ctx.reporter.info(
     `backing up ${info.name} (${info.size} bytes${info.cardData ? ', holds card data' : ''})`,
   );
+  // Every plaintext byte streams through the PCI scan too (wipe/pci/): counts and offsets only.
+  const scanner = new PciScanner();
   const result = await backupStore(info, {
     backupDir: set.dir,
     index: index + 1,
     recipient: ctx.recipient,
     ...(ctx.partBytes ? { partBytes: ctx.partBytes } : {}),
     fingerprints: { key: ctx.fingerprintKey, dir: ctx.workDir },
-    observers: ctx.plaintextObservers?.(info) ?? [],
+    observers: [...(ctx.plaintextObservers?.(info) ?? []), (offset, bytes) => scanner.push(offset, bytes)],
     onResume: (event) => {
       if ('offset' in event)
         ctx.reporter.info(
@@ -64,11 +61,57 @@ export async function backupOne(ctx: JobContext, set: BackupSet, storeName: stri
       ],
     };
   }
+  const scanned = scanner.finish();
+  const finding = pciFinding(scanned);
+  if (finding) {
+    ctx.reporter.warn(`PCI finding in ${info.name}: ${finding.summary}`);
+    ctx.log.warn({ store: info.name, pci: scanned, clauses: finding.clauses }, 'PCI finding');
+    ctx.journal.append('note', {
+      data: {
+        event: 'pci-finding',
+        store: info.name,
+        clauses: finding.clauses,
+        clearPan: scanned.clearPan.count,
+        trackData: scanned.trackData.count,
+      },
+    });
+  }
   return {
     outcome: 'verified',
-    records: [record('backup', startedAt, 'PASS', evidence, { target: info.name })],
+    records: [scannedRecord(ctx, startedAt, info.name, evidence, scanned)],
     ...(result.fingerprintsPath ? { extra: { fingerprintsPath: result.fingerprintsPath } } : {}),
   };
+}
+
+/**
+ * A verified backup's record: PASS for a clean store, WARN with the PCI DSS clause when the scan
+ * found clear card data (counts and offsets in `evidence.pci`, never the data).
+ */
+function scannedRecord(
+  ctx: JobContext,
+  startedAt: Date,
+  store: string,
+  evidence: Record<string, unknown>,
+  scanned: PciReport | undefined,
+): StepRecord {
+  const finding = scanned && pciFinding(scanned);
+  const pci = scanned ? { ...scanned, clauses: finding?.clauses ?? [] } : { scanned: false };
+  if (!finding) return record('backup', startedAt, 'PASS', { ...evidence, pci }, { target: store });
+  return record('backup', startedAt, 'WARN', { ...evidence, pci }, { target: store, note: finding.summary });
+}
+
+/** The PCI report journaled with this store's verified backup by an earlier run, if any. */
+function earlierScan(ctx: JobContext, store: string): PciReport | undefined {
+  for (const e of [...ctx.journal.entries].reverse()) {
+    if (e.type !== 'result' || e.step !== 'backup' || e.target !== store) continue;
+    const rec = ((e.data?.records ?? []) as StepRecord[])[0];
+    const pci = rec?.evidence.pci as (PciReport & { clauses?: string[] }) | undefined;
+    if (pci && typeof pci.scannedBytes === 'number') {
+      const { clauses: _clauses, ...report } = pci;
+      return report;
+    }
+  }
+  return undefined;
 }
 
 function backupEvidence(s: {

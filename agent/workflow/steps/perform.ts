@@ -7,6 +7,8 @@ import { record } from './records.js';
 import { backupOne } from './backup.js';
 import { eraseOne } from './erase.js';
 import { finalize, unbind, zeroizeKeys } from './final.js';
+import { forwardSaf } from './forward.js';
+import { omitBackup } from './omit.js';
 import { settle } from './settle.js';
 import { disableAcceptance, networkDown } from './switches.js';
 
@@ -20,6 +22,8 @@ export function journalKey(a: Action): { step: string; target?: string } {
     case 'backup':
     case 'erase':
       return { step: a.do, target: a.store };
+    case 'omit-backup':
+      return { step: 'backup', target: a.store };
     case 'zeroize':
       return { step: 'key-zeroization' };
     case 'skip':
@@ -33,12 +37,16 @@ export async function perform(ctx: JobContext, a: Action, set: BackupSet): Promi
   switch (a.do) {
     case 'disable-acceptance':
       return disableAcceptance(ctx);
+    case 'forward-saf':
+      return forwardSaf(ctx);
     case 'settle':
       return settle(ctx);
     case 'network-down':
       return networkDown(ctx);
     case 'backup':
       return backupOne(ctx, set, a.store);
+    case 'omit-backup':
+      return omitBackup(ctx, a.store, a.reason);
     case 'erase':
       return eraseOne(ctx, a.store);
     case 'zeroize':
@@ -78,11 +86,14 @@ export async function perform(ctx: JobContext, a: Action, set: BackupSet): Promi
   }
 }
 
-/** A finished job: PASS 0, INCOMPLETE 11 (nothing failed), FAIL by what failed first. */
+/**
+ * A finished job: PASS 0 (findings included: PCI findings, stores not backed up under
+ * --card-data-backup omit), INCOMPLETE 11 (nothing failed), FAIL by what failed first.
+ */
 export function exitForFacts(f: JobFacts, overall: string): number {
   if (overall === 'PASS') return ExitCode.Success;
   if (overall === 'INCOMPLETE') return ExitCode.Incomplete;
-  if (f.settle !== 'settled') return ExitCode.Precondition;
-  if (f.stores.some((s) => s.backup !== 'verified')) return ExitCode.BackupFailed;
+  if (f.settle !== 'settled' || f.saf === 'unforwarded') return ExitCode.Precondition;
+  if (f.stores.some((s) => s.backup !== 'verified' && s.backup !== 'omitted')) return ExitCode.BackupFailed;
   return ExitCode.EraseFailed;
 }

@@ -1,5 +1,5 @@
 import type { StepName, StepRecord } from '../model.js';
-import { EvidenceReader, count, isRecord, money, plain } from './evidence-reader.js';
+import { EvidenceReader, count, isRecord, money, plain, words } from './evidence-reader.js';
 
 /**
  * A step's evidence as sentences a person reads: one renderer per step kind, for the keys the
@@ -38,6 +38,23 @@ const RENDERERS: Partial<Record<StepName, Renderer>> = {
     `Acceptance was ${e.text('before')} before and ${e.text('after')} after.`,
     ...confirmed(e),
   ],
+  'forward-saf': (e) => {
+    if (e.bool('queueReported') === false) {
+      return [
+        `The terminal (${e.text('protocol')}) does not report a store-and-forward queue; saf stores: ${e.text('safStores', 'none')}.`,
+      ];
+    }
+    const out: string[] = [];
+    const before = e.record('safBefore');
+    if (before) out.push(`Before: ${queue(before)}.`);
+    const sent = e.raw('forwarded');
+    if (isRecord(sent)) out.push(`Forwarded to the host: ${queue(sent)}.`);
+    else if (sent === null) out.push('Nothing to forward.');
+    const after = e.record('safAfter');
+    if (after) out.push(`After: ${queue(after)}.`);
+    if (e.has('refusal')) out.push(`The terminal refused: ${e.text('refusal')}.`);
+    return [...out, ...confirmed(e)];
+  },
   settle: (e) => {
     const out: string[] = [];
     const before = e.record('batchBefore');
@@ -58,10 +75,17 @@ const RENDERERS: Partial<Record<StepName, Renderer>> = {
     ...confirmed(e),
   ],
   backup: (e) => [
-    `${e.text('bytes')} bytes written to ${e.text('file')}${e.bool('encrypted') ? ', encrypted' : ''}${e.bool('cardData') ? ' (may hold cardholder data)' : ''}.`,
+    ...(e.bool('omitted')
+      ? [
+          `Not backed up (${e.text('policy')}): ${e.text('reason')}; ${e.text('bytesRead')} bytes read, none kept.`,
+        ]
+      : [
+          `${e.text('bytes')} bytes written to ${e.text('file')}${e.bool('encrypted') ? ', encrypted' : ''}${e.bool('cardData') ? ' (may hold cardholder data)' : ''}.`,
+        ]),
     `SHA-256 reported by the terminal ${e.text('terminalSha256')}; of what arrived ${e.text('receivedSha256')}; ${e.bool('digestsMatch') ? 'they match' : 'they do not match'}.`,
     ...(e.has('ciphertextSha256') ? [`SHA-256 of the encrypted file ${e.text('ciphertextSha256')}.`] : []),
     ...(e.has('manifestSha256') ? [`Manifest SHA-256 ${e.text('manifestSha256')}.`] : []),
+    ...pciSentences(e.record('pci')),
   ],
   erase: (e) => {
     const passes = e.num('passes');
@@ -126,7 +150,39 @@ export function evidenceSentences(step: StepRecord): string[] {
     // A renderer that meets a shape it does not expect leaves everything to the generic sentences.
     return new EvidenceReader(step.evidence).rest();
   }
-  return [...sentences, ...e.rest()];
+  const link = e.record('link');
+  return [...sentences, ...(link ? [linkSentence(link)] : []), ...e.rest()];
+}
+
+function queue(q: Record<string, unknown>): string {
+  const totals = Array.isArray(q.totals) ? q.totals.map(money).join(', ') : '';
+  return q.count === 0
+    ? 'no payments queued'
+    : `${plain(q.count)} payments queued${totals ? `, ${totals}` : ''}`;
+}
+
+/** The PCI scan of a backup (wipe/pci/): counts and offsets, never a digit of what it found. */
+function pciSentences(pci: Record<string, unknown> | undefined): string[] {
+  if (!pci || pci.scanned === false) return [];
+  const pan = isRecord(pci.clearPan) ? pci.clearPan : {};
+  const track = isRecord(pci.trackData) ? pci.trackData : {};
+  if (pan.count === 0 && track.count === 0)
+    return [`PCI scan of ${plain(pci.scannedBytes)} bytes: no card data found.`];
+  const clauses = Array.isArray(pci.clauses) ? pci.clauses.join(', ') : '';
+  return [
+    `PCI finding (PCI DSS ${clauses}): ${plain(pan.count)} clear PANs (${plain(pan.ascii)} ASCII, ${plain(pan.bcd)} BCD) and ${plain(track.count)} track data records (track 1 ${plain(track.track1)}, track 2 ${plain(track.track2Ascii)} ASCII and ${plain(track.track2Bcd)} BCD) in ${plain(pci.scannedBytes)} bytes.`,
+    `First offsets: PANs ${plain(pan.offsets)}; track data ${plain(track.offsets)}.`,
+  ];
+}
+
+/** What the link dropped and resent while the step ran (SPEC.md s.2.3). */
+function linkSentence(l: Record<string, unknown>): string {
+  const parts = Object.entries(l)
+    .filter(([, n]) => typeof n === 'number' && n > 0)
+    .map(([k, n]) => `${plain(n)} ${words(k)}`);
+  return parts.length === 0
+    ? 'The link dropped nothing.'
+    : `The link dropped or resent: ${parts.join(', ')}.`;
 }
 
 function batch(b: Record<string, unknown>): string {
