@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame, type Frame } from '../protocol/line/frame.js';
 import { compress, decodePayload, encodePayload, type PayloadEncoding } from '../protocol/line/payload.js';
 import { deflateToLength } from '../agent/transcript/deflate.js';
-import { MASKED_MAC, MaskSession, StoreFlags, maskPans } from '../agent/transcript/mask.js';
+import { MASKED_MAC, MaskSession, StoreFlags, revealsCardData } from '../agent/transcript/mask.js';
 
 const line = (f: Frame) => encodeFrame(f).subarray(0, -1);
 const decode = (b: Buffer) => {
@@ -15,7 +15,10 @@ const decode = (b: Buffer) => {
 };
 
 /** A session that has negotiated `enc` and listed the stores, as the recorder sees one. */
-function negotiated(enc: PayloadEncoding, stores: { name: string; cardData: boolean }[]): MaskSession {
+function negotiated(
+  enc: PayloadEncoding,
+  stores: { name: string; cardData: boolean; size?: number }[],
+): MaskSession {
   const m = new MaskSession(new StoreFlags());
   m.mask(
     'in',
@@ -26,23 +29,46 @@ function negotiated(enc: PayloadEncoding, stores: { name: string; cardData: bool
   return m;
 }
 
-function readReply(m: MaskSession, store: string, raw: Buffer, enc: PayloadEncoding, z: boolean, seq = 3) {
+function readReply(
+  m: MaskSession,
+  store: string,
+  raw: Buffer,
+  enc: PayloadEncoding,
+  z: boolean,
+  seq = 3,
+  offset = 0,
+) {
   m.mask(
     'out',
-    line({ seq, kind: 'Q', type: 'READ', header: { store, offset: 0, length: raw.length } }),
+    line({ seq, kind: 'Q', type: 'READ', header: { store, offset, length: raw.length } }),
     undefined,
   );
   const data = encodePayload(z ? compress(raw) : raw, enc);
-  const header = { ok: true, store, offset: 0, length: raw.length, z: z ? 'deflate' : 'none' };
+  const header = { ok: true, store, offset, length: raw.length, z: z ? 'deflate' : 'none' };
   const original = line({ seq, kind: 'R', type: 'READ', header, data });
   return { original, result: m.mask('in', original, undefined) };
 }
 
-const CARD_RECORD = Buffer.from(
-  '\xa5B\x00\x40TID55774795\x1cSTAN000001\x1cSALE\x1c2541389126496735\x1c3001\x1cT2=;2541389126496735=30012210830577727208?\x1cSMITH/JANE\x1e'.repeat(
-    40,
+/** The raw bytes a recorded READ reply carries. */
+function recorded(out: { line: Buffer }, enc: PayloadEncoding): Buffer {
+  const f = decode(out.line);
+  const payload = decodePayload(f.data ?? Buffer.alloc(0), enc)!;
+  return f.header.z === 'deflate' ? inflateRawSync(payload) : payload;
+}
+
+const PAN = '2541389126496735';
+/** Card data in every encoding a terminal might keep: ASCII, track 2, a name, packed BCD (tag 5A). */
+const CARD_RECORD = Buffer.concat(
+  Array.from({ length: 40 }, () =>
+    Buffer.concat([
+      Buffer.from(
+        `\xa5B\x00\x40TID55774795\x1cSTAN000001\x1cSALE\x1c${PAN}\x1c3001\x1cT2=;${PAN}=30012210830577727208?\x1cSMITH/JANE\x1c`,
+        'latin1',
+      ),
+      Buffer.from(`5a08${PAN}`, 'hex'),
+      Buffer.of(0x1e),
+    ]),
   ),
-  'latin1',
 );
 
 describe('masking a recorded frame', () => {
@@ -61,24 +87,20 @@ describe('masking a recorded frame', () => {
 
   for (const enc of ['8bit', 'b64'] as const) {
     for (const z of [true, false]) {
-      it(`masks card data (${enc}, ${z ? 'deflate' : 'no compression'}) keeping the DATA field's length`, () => {
+      it(`withholds card data entirely (${enc}, ${z ? 'deflate' : 'no compression'}), keeping every length`, () => {
         const m = negotiated(enc, [{ name: 'batch', cardData: true }]);
         const { original, result } = readReply(m, 'batch', CARD_RECORD, enc, z);
-        expect(result.masked).toBe('card-data');
+        expect(result.masked).toBe('card-data;withheld');
         const before = decode(original);
         const after = decode(result.line);
         // The agent sizes its next READ from this length: it must not change.
         expect(after.data!.length).toBe(before.data!.length);
         expect(after.header).toEqual(before.header);
-        const payload = decodePayload(after.data!, enc)!;
-        const raw = z ? inflateRawSync(payload) : payload;
+        const raw = recorded(result, enc);
         expect(raw.length).toBe(CARD_RECORD.length);
-        const text = raw.toString('latin1');
-        expect(text).not.toMatch(/\d/);
-        expect(text).not.toContain('SMITH');
-        // Framing bytes stay: the record structure is still there for a vendor to read.
-        expect(raw[0]).toBe(0xa5);
-        expect(raw.indexOf(0x1c)).toBe(CARD_RECORD.indexOf(0x1c));
+        // Not one byte of the data: no digit, no name, no BCD, not even the record framing (in
+        // uncompressed 8bit, "=" where the field needs it to keep its length).
+        expect([...new Set(raw)].every((b) => b === 0x58 || (b === 0x3d && enc === '8bit' && !z))).toBe(true);
       });
     }
   }
@@ -86,38 +108,88 @@ describe('masking a recorded frame', () => {
   it('treats a store the terminal never listed as holding card data', () => {
     const m = negotiated('8bit', [{ name: 'journal', cardData: false }]);
     const { result } = readReply(m, 'mystery', CARD_RECORD, '8bit', true);
-    expect(result.masked).toBe('card-data');
+    expect(result.masked).toBe('card-data;withheld');
   });
 
-  it('keeps a store marked as card data masked even if a later STORES says otherwise', () => {
+  it('keeps a store marked as card data withheld even if a later STORES says otherwise', () => {
     const flags = new StoreFlags();
     flags.note([{ name: 'saf', cardData: true }]);
     flags.note([{ name: 'saf', cardData: false }]);
     expect(flags.holdsCardData('saf')).toBe(true);
   });
 
-  it('masks only Luhn-valid digit runs in a store without card data', () => {
-    const m = negotiated('b64', [{ name: 'logs', cardData: false }]);
-    const log = Buffer.from(
-      'ERROR card 4111111111111111 declined, stan 000123456789, 2025-06-02 10:00:00\n',
-      'latin1',
+  it('fills so that a replayed erase read-back reaches the live verdict: zeros, the same, or changed', () => {
+    const m = negotiated('8bit', [{ name: 'saf', cardData: true, size: 8192 }]);
+    const block = (fill: number) => Buffer.alloc(4096, fill);
+    const first = Buffer.concat([CARD_RECORD.subarray(0, 4096), CARD_RECORD.subarray(100, 4196)]);
+    // The backup reads the store in two replies that do not follow block boundaries.
+    const a = recorded(readReply(m, 'saf', first.subarray(0, 5000), '8bit', true, 3, 0).result, '8bit');
+    const b = recorded(readReply(m, 'saf', first.subarray(5000), '8bit', true, 4, 5000).result, '8bit');
+    const backup = Buffer.concat([a, b]);
+    m.mask(
+      'out',
+      line({ seq: 5, kind: 'Q', type: 'ERASE', header: { op: 'e', store: 'saf', method: 'crypto' } }),
+      undefined,
     );
-    const { original, result } = readReply(m, 'logs', log, 'b64', false);
-    expect(result.masked).toBe('pan');
-    const raw = decodePayload(decode(result.line).data!, 'b64')!.toString('latin1');
-    expect(raw).toBe('ERROR card XXXXXXXXXXXXXXXX declined, stan 000123456789, 2025-06-02 10:00:00\n');
-    // An ordinary log chunk is recorded byte for byte.
+    const readBack = (bytes: Buffer, offset: number, seq: number) =>
+      recorded(readReply(m, 'saf', bytes, '8bit', true, seq, offset).result, '8bit');
+    // Block 0 left as it was (a lying terminal), block 1 zeroed, then block 1 random.
+    expect(readBack(first.subarray(0, 4096), 0, 6).equals(backup.subarray(0, 4096))).toBe(true);
+    expect(readBack(block(0), 4096, 7).equals(block(0))).toBe(true);
+    const changed = readBack(randomBytes(4096), 4096, 8);
+    expect(changed.equals(backup.subarray(4096))).toBe(false);
+    expect(changed.every((x) => x === changed[0] && x !== 0)).toBe(true);
+  });
+
+  it('keeps READ data of a store without card data, until card data turns up: then withholds the store from there on', () => {
+    const m = negotiated('b64', [{ name: 'logs', cardData: false }]);
     const plain = readReply(
       m,
       'logs',
       Buffer.from('INFO  printer  receipt printed (22 lines)\n'),
       'b64',
       false,
-      9,
+      3,
     );
     expect(plain.result.line.equals(plain.original)).toBe(true);
     expect(plain.result.masked).toBeUndefined();
-    expect(original.length).toBe(result.line.length);
+    const log = Buffer.from('ERROR card 4111111111111111 declined, 2025-06-02 10:00:00\n', 'latin1');
+    const found = readReply(m, 'logs', log, 'b64', false, 4);
+    expect(found.result.masked).toBe('card-data;withheld');
+    expect(recorded(found.result, 'b64').toString('latin1')).not.toMatch(/\d/);
+    const after = readReply(m, 'logs', Buffer.from('INFO  all quiet\n'), 'b64', false, 5);
+    expect(after.result.masked).toBe('card-data;withheld');
+  });
+
+  it('withholds a reply that ends in the first digits of a card number, and the rest of it in the next', () => {
+    const m = negotiated('8bit', [{ name: 'journal', cardData: false }]);
+    const cut = readReply(m, 'journal', Buffer.from('SALE VISA 41111111', 'latin1'), '8bit', false, 3);
+    expect(cut.result.masked).toBe('card-data;withheld');
+    const rest = readReply(m, 'journal', Buffer.from('11111111 APPROVED', 'latin1'), '8bit', false, 4);
+    expect(rest.result.masked).toBe('card-data;withheld');
+  });
+
+  it('sees card data in every form the PCI scan knows, and not in truncated PANs or dates', () => {
+    for (const text of [
+      `card ${PAN} x`,
+      'card 4111 1111 1111 1111 x',
+      `;${PAN}=30012210830577727208?`,
+      `%B${PAN}^SMITH/JANE^3001221083057?`,
+      'stan 000123456789 and 41111111111111111111 are no PANs, but this ends with 4111111',
+    ]) {
+      expect(revealsCardData(Buffer.from(text, 'latin1')), text).toBe(true);
+    }
+    expect(revealsCardData(Buffer.concat([Buffer.from('x'), Buffer.from(`5a08${PAN}`, 'hex')]))).toBe(true);
+    // A tag 5A whose value runs past the end of the reply.
+    expect(revealsCardData(Buffer.from('785a0825413891', 'hex'))).toBe(true);
+    for (const text of [
+      'SALE 411111******1111 APPROVED',
+      '2025-06-14 10:22:31 TID 87618504 #000123',
+      'AID A0000000031010 TVR 0000008000',
+      'stan 000123456789 ends 123',
+    ]) {
+      expect(revealsCardData(Buffer.from(text, 'latin1')), text).toBe(false);
+    }
   });
 
   it('withholds READ data it cannot decode rather than record it', () => {
@@ -161,11 +233,6 @@ describe('masking a recorded frame', () => {
     });
     const honest = line({ seq: 6, kind: 'R', type: 'KEYS', header: { ok: true, slots: [slots[2]] } });
     expect(m.mask('in', honest, undefined).line.equals(honest)).toBe(true);
-  });
-
-  it('finds PANs at the edges of a chunk and leaves 20-digit runs alone', () => {
-    const masked = maskPans(Buffer.from('4111111111111111|12345678901234567893', 'latin1'));
-    expect(masked.toString('latin1')).toBe('XXXXXXXXXXXXXXXX|12345678901234567893');
   });
 });
 

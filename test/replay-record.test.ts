@@ -61,7 +61,7 @@ describe('--record', () => {
       kind: 'header',
       format: TRANSCRIPT_FORMAT,
       tool: { name: 'posdecom', version: TOOL_VERSION },
-      protocol: '1.0',
+      protocol: '1.1',
       command: 'identify',
       port: 'sim:countertop?seed=31',
       settings: { baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1, flowControl: 'none' },
@@ -106,8 +106,8 @@ describe('--record', () => {
       ['backup', { resume: false, reconnectWaitMs: 0, stores: ['saf', 'config'] }],
       ['backup', { resume: true, reconnectWaitMs: 0, stores: ['saf', 'config'] }],
     ]);
-    // The first run read the card store, masked; the resumed one finds its backup verified.
-    const masked = all.filter((e) => e.masked === 'card-data');
+    // The first run read the card store, withheld; the resumed one finds its backup verified.
+    const masked = all.filter((e) => e.masked === 'card-data;withheld');
     expect(masked.length).toBeGreaterThan(0);
     expect(all.indexOf(masked[0]!)).toBeLessThan(
       all.indexOf(headers[1] as unknown as Record<string, unknown>),

@@ -7,18 +7,23 @@ import {
   encodePayload,
   type PayloadEncoding,
 } from '../../protocol/line/payload.js';
+import { findCardData, luhnValid } from '../../wipe/pci/patterns.js';
 import { deflateToLength } from './deflate.js';
+import { Withholder } from './withhold.js';
 
 /**
  * Masking at record time, so a transcript can go to a vendor (SPEC.md s.9 says where secrets
  * can be; this covers every one of those places):
  *  - AUTH's MAC is zeroed: it proves the authority code for one session.
- *  - READ data of a store that may hold card data has every ASCII letter and digit replaced by
- *    "X" (PAN, expiry, track data, cardholder name). A store counts as such unless a STORES reply
- *    said `cardData: false` and none ever said true, so an erase read-back of a lying terminal,
- *    or a read of a store the agent never listed, is masked too.
- *  - READ data of every other store has any Luhn-valid 12-19 digit run replaced: a PAN where
- *    none belongs (a device log) must not leave either.
+ *  - READ data of a store that may hold card data is withheld entirely: every byte replaced by
+ *    a filler (transcript/withhold.ts), whatever the encoding of what was there (ASCII, packed
+ *    BCD, binary). A store counts as such unless a STORES reply said `cardData: false` and none
+ *    ever said true, so an erase read-back of a lying terminal, or a read of a store the agent
+ *    never listed, is withheld too.
+ *  - READ data of every other store is kept, unless it holds what the PCI scanner recognises as
+ *    card data (wipe/pci/patterns.ts), a Luhn-valid digit run, or the start of a card number cut
+ *    by the reply's end: then that reply and every later one of the store are withheld too. A
+ *    PAN where none belongs (a device log) must not leave, not even in two halves.
  *  - KEYS replies keep only slot, type and kcv: a check value is made to be shown, anything
  *    else a terminal put there might be key material.
  * Masking keeps every length, down to the DATA field on the wire (transcript/deflate.ts), so the
@@ -30,28 +35,36 @@ const MAX_INFLATE = 16 * 1024 * 1024;
 
 export const MASKING_RULES: Record<string, string> = {
   authMac: 'zeroed',
-  cardStoreData: 'ASCII letters and digits -> X',
-  otherStoreData: 'Luhn-valid 12-19 digit runs -> X',
+  cardStoreData: 'withheld: a filler byte per 4 KiB block, zeros kept',
+  otherStoreData: 'kept; withheld like card data from the first reply that shows any',
   keys: 'slot, type and kcv only',
   lengths: 'unchanged, DATA included',
 };
 
-/** Which stores may hold card data, for the whole transcript (every connection, every run). */
+/** Which stores hold or may hold card data, for the whole transcript (every connection, every run). */
 export class StoreFlags {
   private readonly card = new Set<string>();
   private readonly clear = new Set<string>();
+  /** The filler of withheld READ data, for the whole transcript (it must see every read). */
+  readonly withholder = new Withholder();
 
   note(stores: unknown): void {
     if (!Array.isArray(stores)) return;
-    for (const s of stores as { name?: unknown; cardData?: unknown }[]) {
+    for (const s of stores as { name?: unknown; cardData?: unknown; size?: unknown }[]) {
       if (typeof s?.name !== 'string') continue;
       if (s.cardData === false) this.clear.add(s.name);
       else this.card.add(s.name);
+      if (Number.isSafeInteger(s.size)) this.withholder.noteSize(s.name, s.size as number);
     }
   }
 
   holdsCardData(store: string | undefined): boolean {
     return store === undefined || this.card.has(store) || !this.clear.has(store);
+  }
+
+  /** Card data turned up in a store listed without it: it counts as holding card data from now on. */
+  found(store: string): void {
+    this.card.add(store);
   }
 }
 
@@ -69,6 +82,8 @@ export class MaskSession {
     const f = decoded.frame;
     if (dir === 'out') {
       if (f.type === 'READ' && typeof f.header.store === 'string') this.reads.set(f.seq, f.header.store);
+      if (f.type === 'ERASE' && typeof f.header.store === 'string')
+        this.flags.withholder.noteErase(f.header.store);
       if (f.type === 'AUTH' && 'mac' in f.header) {
         return { line: reencode({ ...f, header: { ...f.header, mac: MASKED_MAC } }), masked: 'mac' };
       }
@@ -83,7 +98,7 @@ export class MaskSession {
     } else if (f.type === 'READ' && f.kind === 'R' && f.data && f.data.length > 0) {
       const store = this.reads.get(f.seq);
       this.reads.delete(f.seq);
-      return this.maskRead(f, line, this.flags.holdsCardData(store));
+      return this.maskRead(f, line, store);
     }
     return { line };
   }
@@ -102,29 +117,61 @@ export class MaskSession {
     return { line: reencode({ seq: f.seq, kind: f.kind, type: f.type, header: kept }), masked: 'keys' };
   }
 
-  private maskRead(f: Frame, line: Buffer, cardData: boolean): { line: Buffer; masked?: string } {
-    const what = cardData ? 'card-data' : 'pan';
+  /**
+   * READ data is kept as it is, or withheld whole: never partly masked, so the DATA field can
+   * always keep its length (a filler compresses better than anything it replaces).
+   */
+  private maskRead(f: Frame, line: Buffer, store: string | undefined): { line: Buffer; masked?: string } {
     const data = f.data!;
     const payload = this.enc ? decodePayload(data, this.enc) : undefined;
     const z = f.header.z === 'deflate';
     const length = Math.min(Math.max(0, Number(f.header.length) || 0), MAX_INFLATE);
     const raw = payload && (z ? decompress(payload, length) : payload);
     // Bytes we cannot read are bytes we cannot vouch for: they are left out, not recorded.
-    if (!raw || !this.enc) return { line: withData(line, Buffer.alloc(0)), masked: `${what};withheld` };
-    const masked = cardData ? maskAlphanumerics(raw) : maskPans(raw);
-    if (masked.equals(raw)) return { line };
-    if (!z) return { line: withData(line, encodePayload(masked, this.enc)), masked: what };
-    const fitted = deflateToLength(masked, this.enc, data.length);
+    if (!raw || !this.enc) return { line: withData(line, Buffer.alloc(0)), masked: 'card-data;withheld' };
+    if (!this.flags.holdsCardData(store)) {
+      if (!revealsCardData(raw)) return { line };
+      // Card data where the terminal said there is none: this store is withheld from now on.
+      if (store !== undefined) this.flags.found(store);
+    }
+    const offset = Number(f.header.offset);
+    const filler =
+      store !== undefined && Number.isSafeInteger(offset)
+        ? this.flags.withholder.fill(store, offset, raw)
+        : Buffer.alloc(raw.length, 0x58);
+    if (filler.equals(raw)) return { line };
+    const what = 'card-data;withheld';
+    if (!z)
+      return {
+        line: withData(line, encodePayload(escapedAsMuch(filler, raw, this.enc), this.enc)),
+        masked: what,
+      };
+    const fitted = deflateToLength(filler, this.enc, data.length);
     if (fitted) return { line: withData(line, encodePayload(fitted, this.enc)), masked: what };
-    return { line: withData(line, encodePayload(compress(masked), this.enc)), masked: `${what};resized` };
+    return { line: withData(line, encodePayload(compress(filler), this.enc)), masked: `${what};resized` };
   }
 }
 
-export function maskAlphanumerics(bytes: Buffer): Buffer {
-  const out = Buffer.from(bytes);
-  for (let i = 0; i < out.length; i++) {
-    const b = out[i]!;
-    if ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)) out[i] = 0x58;
+/** 8bit escapes NUL, LF, CR and "=" (s.4): bytes of the filler that keep the DATA field's length. */
+const ESCAPED = new Set([0x00, 0x0a, 0x0d, 0x3d]);
+
+/**
+ * Uncompressed DATA in 8bit is one byte per byte plus one per escaped byte: the filler gets as
+ * many escaped bytes ("=") as the data had, from the end of the reply, so the field keeps its
+ * length (what the agent sizes its next READ by). That says how many such bytes there were,
+ * nothing of where or which.
+ */
+function escapedAsMuch(filler: Buffer, raw: Buffer, enc: PayloadEncoding): Buffer {
+  if (enc !== '8bit') return filler;
+  let missing = 0;
+  for (let i = 0; i < raw.length; i++)
+    missing += (ESCAPED.has(raw[i]!) ? 1 : 0) - (ESCAPED.has(filler[i]!) ? 1 : 0);
+  const out = Buffer.from(filler);
+  for (let i = out.length - 1; i >= 0 && missing > 0; i--) {
+    if (!ESCAPED.has(out[i]!)) {
+      out[i] = 0x3d;
+      missing--;
+    }
   }
   return out;
 }
@@ -133,19 +180,15 @@ function isDigit(b: number | undefined): boolean {
   return b !== undefined && b >= 0x30 && b <= 0x39;
 }
 
-function luhnValid(digits: Buffer): boolean {
-  let sum = 0;
-  for (let i = digits.length - 1, double = false; i >= 0; i--, double = !double) {
-    let d = digits[i]! - 0x30;
-    if (double) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
-
-/** Replaces each maximal run of 12-19 ASCII digits that passes the Luhn check. */
-export function maskPans(bytes: Buffer): Buffer {
-  let out: Buffer | undefined;
+/**
+ * Does this READ data of a store said to hold no card data hold some after all: what the PCI
+ * scanner recognises (wipe/pci/patterns.ts), any Luhn-valid run of 12-19 digits, or the start
+ * of a card number cut by the reply's end (7 or more digits from a card's first digit, 2-6, or
+ * an EMV tag 5A or 57 whose value runs past the end)? The rest of such a number is at the start
+ * of the next reply, which is withheld because this one was.
+ */
+export function revealsCardData(bytes: Buffer): boolean {
+  if (findCardData(bytes).length > 0) return true;
   for (let i = 0; i < bytes.length;) {
     if (!isDigit(bytes[i])) {
       i++;
@@ -153,13 +196,24 @@ export function maskPans(bytes: Buffer): Buffer {
     }
     let end = i;
     while (isDigit(bytes[end])) end++;
-    if (end - i >= 12 && end - i <= 19 && luhnValid(bytes.subarray(i, end))) {
-      out ??= Buffer.from(bytes);
-      out.fill(0x58, i, end);
-    }
+    if (end - i >= 12 && end - i <= 19 && luhnValid(bytes.toString('latin1', i, end))) return true;
     i = end;
   }
-  return out ?? bytes;
+  let tail = bytes.length;
+  while (
+    tail > 0 &&
+    (isDigit(bytes[tail - 1]) ||
+      ((bytes[tail - 1] === 0x20 || bytes[tail - 1] === 0x2d) && isDigit(bytes[tail - 2])))
+  )
+    tail--;
+  const cut = bytes.toString('latin1', tail).replace(/[ -]/g, '');
+  if (cut.length >= 7 && /^[2-6]/.test(cut)) return true;
+  for (let i = Math.max(0, bytes.length - 21); i + 1 < bytes.length; i++) {
+    const n = bytes[i + 1]!;
+    if ((bytes[i] === 0x5a || bytes[i] === 0x57) && n >= 7 && n <= 19 && i + 2 + n > bytes.length)
+      return true;
+  }
+  return false;
 }
 
 function crcText(body: Buffer): string {

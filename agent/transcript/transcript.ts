@@ -160,15 +160,23 @@ export class Transcript {
     else writeSync(this.fd, text);
   }
 
-  /** A resumed run masks what the earlier runs knew held card data, even if not told again. */
+  /**
+   * A resumed run masks what the earlier runs knew held card data, even if not told again, and
+   * knows which stores they erased (what it reads of those is another content, withhold.ts).
+   */
   private primeFrom(path: string): void {
     for (const text of readFileSync(path, 'utf8').split('\n')) {
-      if (!text.includes('"STORES"')) continue;
+      const stores = text.includes('"STORES"');
+      if (!stores && !text.includes('"ERASE"')) continue;
       try {
         const entry = JSON.parse(text) as FrameEntry;
-        const bytes = entry.dir === 'in' ? entryBytes(entry) : undefined;
+        const bytes = entryBytes(entry);
         const decoded = bytes ? decodeFrame(bytes) : undefined;
-        if (decoded?.ok) this.flags.note(decoded.frame.header.stores);
+        if (!decoded?.ok) continue;
+        const f = decoded.frame;
+        if (stores && entry.dir === 'in') this.flags.note(f.header.stores);
+        if (entry.dir === 'out' && f.type === 'ERASE' && typeof f.header.store === 'string')
+          this.flags.withholder.noteErase(f.header.store);
       } catch {
         // A damaged line of an earlier run is the replay's problem, not the recorder's.
       }
