@@ -40,7 +40,9 @@ export function findPans(text: string): string[] {
   const blanked = text
     .replace(HEX_TOKEN, (t) => (t.length >= 16 ? ' '.repeat(t.length) : t))
     // A PDF date (D:YYYYMMDDHHmmSS) is 14 digits; no card scheme issues 14-digit numbers from 20.
-    .replace(/D:\d{14}/g, (t) => ' '.repeat(t.length));
+    .replace(/D:\d{14}/g, (t) => ' '.repeat(t.length))
+    // A certificate serial number, in upper-case hex (the backup manifest names the recipient's).
+    .replace(/"serialNumber":"[0-9A-F]+"/g, (t) => ' '.repeat(t.length));
   const found: string[] = [];
   for (const m of blanked.matchAll(DIGIT_RUN)) if (isLuhnValid(m[0])) found.push(m[0]);
   for (const m of blanked.matchAll(GROUPED)) {
