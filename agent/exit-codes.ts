@@ -13,7 +13,10 @@ export const ExitCode = {
   EraseFailed: 8,
   Interrupted: 9,
   VerifyFailed: 10,
-  /** decommission: nothing failed, but a step is UNKNOWN or ATTESTED (certificate INCOMPLETE). */
+  /**
+   * decommission: nothing failed, but a step is UNKNOWN or ATTESTED (certificate INCOMPLETE).
+   * report: every certificate verified, none failed, some INCOMPLETE.
+   */
   Incomplete: 11,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -4,6 +4,7 @@ import type { GoodputResult } from './backup-goodput.js';
 import type { ChildRequest } from './child.js';
 import { backupPeakRss, demoSeconds, helpMs, parallelSpeedup } from './cli-runs.js';
 import { round, type Metric } from './metric.js';
+import { REPORT_MEASURES } from './report-estate.js';
 import { lastJson, runNode } from './spawn.js';
 import { verifyRate } from './verify-rate.js';
 import type { OrganisationPki } from '../wipe/pki/ca.js';
@@ -175,4 +176,5 @@ export const MEASURES: Record<string, Measure> = {
       note: `median of ${r.samples.length} fresh processes; bare \`node -e 0\` ${Math.round(r.nodeBaselineMs)} ms`,
     };
   },
+  ...REPORT_MEASURES,
 };

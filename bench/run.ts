@@ -8,6 +8,7 @@
  *          -> posdecom decommission --port x1 / x8            parallel speedup
  *          -> sim-server.js (TCP) + posdecom backup + probe   peak RSS
  *          -> posdecom demo, posdecom --help                  wall time, cold start
+ *          -> estate-child.js x cores, posdecom report        10,000 certificates: time, peak RSS
  *
  * measures.ts holds one function per figure, report.ts prints the table and the JSON line.
  */

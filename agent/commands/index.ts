@@ -6,6 +6,7 @@ import { demoCommand } from './demo.js';
 import { identifyCommand } from './identify.js';
 import { portsCommand } from './ports.js';
 import { replayCommand } from './replay.js';
+import { reportCommand } from './report.js';
 import { simulateCommand } from './simulate.js';
 import { validateCommand } from './validate.js';
 import { verifyCommand } from './verify.js';
@@ -21,5 +22,6 @@ export const commands: CliCommand[] = [
   caCommand,
   verifyCommand,
   validateCommand,
+  reportCommand,
   replayCommand,
 ];

@@ -1,0 +1,36 @@
+import { defineCommand } from '../command.js';
+import type { ReportArgs } from '../run/report.js';
+
+export const reportCommand = defineCommand<ReportArgs>({
+  command: 'report <dirs..>',
+  describe: 'Verify every job certificate under DIR... and summarise the estate (CSV, HTML, JSON)',
+  builder: (y) =>
+    y
+      .positional('dirs', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'Directories to search for jobs (certificate.json), at any depth',
+      })
+      .option('ca', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Trusted organisation CA certificate (PEM)',
+      })
+      .option('csv', {
+        type: 'string',
+        describe: 'Write the inventory update, one row per terminal, to FILE',
+      })
+      .option('html', { type: 'string', describe: 'Write a self-contained HTML page to FILE' })
+      .option('json', {
+        type: 'boolean',
+        default: false,
+        describe: 'One JSON object (summary and rows) on stdout',
+      })
+      .option('jobs', {
+        type: 'number',
+        defaultDescription: 'the core count',
+        describe: 'Certificates verified in parallel (threads; default: the core count)',
+      }) as never,
+  run: async (args) => (await import('../run/report.js')).runReport(args),
+});
