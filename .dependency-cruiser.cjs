@@ -1,6 +1,7 @@
 /**
  * The house's layering, checked by `npm run lint` (STYLE.md: the layering lives in code, not
- * memory). Arrows point down only: agent -> wipe -> protocol. Type-only imports count too.
+ * memory). Arrows point down only: api -> agent -> wipe -> protocol. Type-only imports count too.
+ * api/ is the library's public face (package exports): it may use every layer, nothing uses it.
  */
 const SIMULATORS = '^protocol/(simulator|line/terminal|zvt/terminal)/';
 /** The agent's side of each protocol: what a simulated terminal must never lean on. */
@@ -35,6 +36,20 @@ module.exports = {
       comment:
         'Agent code gets a simulated terminal only through the sim: registry (protocol/transport/sim-registry.ts).',
       from: { path: '^agent/' },
+      to: { path: SIMULATORS },
+    },
+    {
+      name: 'nothing-imports-api',
+      severity: 'error',
+      comment: 'api/ is the public face over every layer; no layer leans on it.',
+      from: { path: '^(agent|wipe|protocol|bench)/' },
+      to: { path: '^api/' },
+    },
+    {
+      name: 'api-reaches-simulators-through-the-registry',
+      severity: 'error',
+      comment: 'The simulator library wraps the sim: registry, as the CLI does; never a simulator itself.',
+      from: { path: '^api/' },
       to: { path: SIMULATORS },
     },
     {

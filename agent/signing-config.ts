@@ -57,13 +57,16 @@ function readPem(path: string, what: string): string {
   }
 }
 
-export async function loadSignerFrom(paths: Required<KeyPaths>): Promise<Signer> {
+/** `passphrase` given by a library caller; otherwise POSDECOM_KEY_PASSPHRASE or a prompt. */
+export async function loadSignerFrom(paths: Required<KeyPaths>, passphrase?: string): Promise<Signer> {
   const certPem = readPem(paths.signCert, 'signing certificate');
   const chainPems = splitPem(readPem(paths.chain, 'certificate chain'));
   if (chainPems.length === 0)
     throw new PosdecomError(ErrorCode.UsageBadFile, `${paths.chain} holds no certificate`);
   readPem(paths.signKey, 'signing key');
-  const passphrase = await getPassphrase('technician signing key', { role: 'sign' });
-  const keyObject = await loadPrivateKey(paths.signKey, passphrase);
+  const keyObject = await loadPrivateKey(
+    paths.signKey,
+    passphrase ?? (await getPassphrase('technician signing key', { role: 'sign' })),
+  );
   return { keyObject, certPem, chainPems };
 }

@@ -193,3 +193,23 @@ export function authorityCode(w: WorkOrder): string {
   }
   return value;
 }
+
+/**
+ * A ready work order for a simulated terminal, with its authority code in clear (a simulator's
+ * code protects nothing): `simulate --work-order-out` and the simulator library hand it out.
+ */
+export function simulatedWorkOrder(terminal: {
+  identity: { serial: string; model: string };
+  authorityCode: string;
+}): WorkOrder {
+  const id = terminal.identity;
+  return {
+    id: `WO-SIM-${id.serial}`,
+    terminal: { serial: id.serial, model: id.model },
+    reason: 'end-of-lease',
+    owner: { merchant: 'Simulated Merchant', location: 'Test bench' },
+    technician: { name: 'Test Technician', organisation: 'Test Estate', contact: 'tech@example.org' },
+    destination: 'recycling',
+    authority: { reference: `SIM-AUTH-${id.serial}`, code: terminal.authorityCode },
+  };
+}

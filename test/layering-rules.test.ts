@@ -34,7 +34,7 @@ function cruise(dir: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     execFile(
       DEPCRUISE,
-      ['agent', 'protocol', 'wipe', '--config', CONFIG],
+      ['api', 'agent', 'protocol', 'wipe', '--config', CONFIG],
       { cwd: dir },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, output: stdout + stderr }),
     );
@@ -42,6 +42,7 @@ function cruise(dir: string): Promise<{ code: number; output: string }> {
 }
 
 const BASE = {
+  'api/index.ts': "import { load } from '../protocol/transport/sim-registry.js';\nexport const api = load;\n",
   'agent/exit-codes.ts': 'export const ok = 0;\n',
   'agent/commands/go.ts':
     "import type { GoArgs } from '../run/go.js';\nexport const go = (a: GoArgs) => a;\n",
@@ -96,6 +97,19 @@ describe('the layering rules', () => {
       {
         'agent/run/go.ts':
           "import { go } from '../commands/go.js';\nexport interface GoArgs { x: number }\nexport const again = go;\n",
+      },
+    ],
+    [
+      'nothing-imports-api',
+      'agent/ importing the public api/',
+      { 'agent/exit-codes.ts': "import { api } from '../api/index.js';\nexport const ok = api;\n" },
+    ],
+    [
+      'api-reaches-simulators-through-the-registry',
+      'api/ importing a simulated terminal directly',
+      {
+        'api/index.ts':
+          "import { terminal } from '../protocol/line/terminal/terminal.js';\nexport const api = terminal;\n",
       },
     ],
     [

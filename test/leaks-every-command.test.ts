@@ -283,6 +283,22 @@ beforeAll(async () => {
   await all([
     cli('verify', ['verify', p('job-a', 'certificate.json'), '--ca', caCert, '--backup', p('job-a')], env),
     cli('verify --json', ['verify', p('job-b', 'certificate.json'), '--ca', caCert, '--json'], env),
+    cli(
+      'report',
+      [
+        'report',
+        p('job-a'),
+        p('job-b'),
+        '--ca',
+        caCert,
+        '--csv',
+        p('estate.csv'),
+        '--html',
+        p('estate.html'),
+      ],
+      env,
+    ),
+    cli('report --json', ['report', p('job-a'), p('job-b'), '--ca', caCert, '--json'], env),
     cli('replay --verbose', ['replay', p('job-a.jsonl'), '--out', p('replayed'), '--verbose'], env),
     cli(
       'backup decrypt',

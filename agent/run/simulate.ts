@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { createPtyPair, type PtyPair } from '../../protocol/transport/pty.js';
 import { openSerialEndpoint } from '../../protocol/transport/serial-endpoint.js';
+import { serveOnPty, type Served } from '../../protocol/transport/sim-serve.js';
 import {
   createSimulator,
   type SimulatorHandle,
@@ -8,6 +8,7 @@ import {
 } from '../../protocol/transport/sim-registry.js';
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { describeError } from '../errors-text.js';
+import { simulatedWorkOrder } from '../work-order.js';
 
 export interface SimulateArgs {
   model: string;
@@ -30,7 +31,7 @@ export interface SimulateArgs {
  * rehearsing with the real serialport binding. Runs until SIGINT or SIGTERM.
  */
 export async function runSimulate(args: SimulateArgs): Promise<number> {
-  let pty: PtyPair | undefined;
+  let pty: Served | undefined;
   let terminal: SimulatorHandle | undefined;
   try {
     const spec: SimulatorSpec = { model: args.model, seed: args.seed };
@@ -42,29 +43,11 @@ export async function runSimulate(args: SimulateArgs): Promise<number> {
     if (args.noncompliant) spec.noncompliant = true;
     if (args.proto) spec.protocol = args.proto;
     terminal = await createSimulator(spec);
-    let servePath: string;
-    if (args.link) {
-      pty = await createPtyPair(args.link);
-      servePath = pty.terminalPath;
-    } else servePath = args.device!;
-    const t = terminal;
-    const attach = async () => {
-      const endpoint = await openSerialEndpoint(servePath, args.baud);
-      t.attach(endpoint);
-      return endpoint;
-    };
-    await attach();
+    if (args.link) pty = await serveOnPty(terminal, { link: args.link, baud: args.baud });
+    else terminal.attach(await openSerialEndpoint(args.device!, args.baud));
     const id = terminal.identity;
     if (args['work-order-out']) {
-      const workOrder = {
-        id: `WO-SIM-${id.serial}`,
-        terminal: { serial: id.serial, model: id.model },
-        reason: 'end-of-lease',
-        owner: { merchant: 'Simulated Merchant', location: 'Test bench' },
-        technician: { name: 'Test Technician', organisation: 'Test Estate', contact: 'tech@example.org' },
-        destination: 'recycling',
-        authority: { reference: `SIM-AUTH-${id.serial}`, code: terminal.authorityCode },
-      };
+      const workOrder = simulatedWorkOrder(terminal);
       await writeFile(args['work-order-out'], JSON.stringify(workOrder, null, 2) + '\n', { mode: 0o600 });
     }
     process.stdout.write(`${args.link ?? args.device}\n`);

@@ -2,6 +2,9 @@ import { createLinkPair, type ByteEndpoint } from './memory-link.js';
 import { ErrorCode, PosdecomError } from '../errors.js';
 import type { PortSpec } from './port-spec.js';
 import type { SimOptions } from '../line/terminal/index.js';
+import type { SimulatorSnapshot } from '../simulator/snapshot.js';
+
+export type { SimulatorSnapshot, StoreSnapshot, KeySlotSnapshot } from '../simulator/snapshot.js';
 
 /**
  * In-process peers by port text: simulated terminals, and anything else that can take the far
@@ -21,6 +24,11 @@ export function registerSimulatedTerminal(portText: string, peer: AttachablePeer
 
 export function forgetSimulatedTerminals(): void {
   terminals.clear();
+}
+
+/** Unregisters one port text (a terminal that was closed); a later open of it fails as unknown. */
+export function forgetSimulatedTerminal(portText: string): void {
+  terminals.delete(portText);
 }
 
 function numberParam(params: Record<string, string>, name: string): number | undefined {
@@ -58,9 +66,19 @@ export interface SimulatorSpec {
 }
 
 export interface SimulatorHandle extends AttachablePeer {
-  readonly identity: { vendor: string; model: string; serial: string };
+  readonly identity: {
+    vendor: string;
+    model: string;
+    serial: string;
+    tid: string | null;
+    mid: string | null;
+  };
   /** What the technician's work order must carry to authorize a decommission of it. */
   readonly authorityCode: string;
+  /** What happened to it so far: reads, erases, keys, requests. */
+  snapshot(): SimulatorSnapshot;
+  /** Other faults from now on, in `--faults` text; '' for none. */
+  setFaults(faults: string): void;
   close(): Promise<void>;
 }
 
@@ -81,7 +99,17 @@ export async function createSimulator(spec: SimulatorSpec): Promise<SimulatorHan
   if (spec.unsettled) options.unsettledHost = true;
   if (spec.noncompliant) options.noncompliant = true;
   if (spec.protocol !== undefined) options.protocol = spec.protocol as SimOptions['protocol'];
-  return sim.SimulatedTerminal.create(options);
+  const terminal = await sim.SimulatedTerminal.create(options);
+  return {
+    get identity() {
+      return terminal.identity;
+    },
+    authorityCode: terminal.authorityCode,
+    attach: (endpoint) => terminal.attach(endpoint),
+    snapshot: () => terminal.snapshot(),
+    setFaults: (faults) => terminal.setFaults(sim.parseFaults(faults)),
+    close: () => terminal.close(),
+  };
 }
 
 async function createFromSpec(spec: Extract<PortSpec, { kind: 'sim' }>): Promise<SimulatorHandle> {

@@ -12,19 +12,30 @@ import type { DisconnectAt, FaultSpec } from './faults.js';
 export class FaultInjector {
   private readonly busyRng: Prng;
   readonly eraseRng: Prng;
-  private readonly noise: WireNoise;
-  private readonly oneShots: OneShotFaults;
+  private noise: WireNoise;
+  private oneShots: OneShotFaults;
 
   constructor(
-    private readonly spec: FaultSpec,
-    seed: number,
+    private spec: FaultSpec,
+    private readonly seed: number,
     firedBefore: Iterable<string>,
-    onFired: () => void,
+    private readonly onFired: () => void,
   ) {
     this.busyRng = Prng.from(seed, 'fault|busy');
     this.eraseRng = Prng.from(seed, 'fault|erase');
     this.noise = new WireNoise(seed, spec.bitError, spec.drop);
     this.oneShots = new OneShotFaults(firedBefore, onFired);
+  }
+
+  /**
+   * Other faults from now on, while the terminal runs (a test that breaks the link half-way).
+   * A new set starts afresh: its one-shot faults fire once each, whatever fired before.
+   */
+  replace(spec: FaultSpec): void {
+    this.spec = spec;
+    this.noise = new WireNoise(this.seed, spec.bitError, spec.drop);
+    this.oneShots = new OneShotFaults([], this.onFired);
+    this.onFired();
   }
 
   get slowMs(): number {

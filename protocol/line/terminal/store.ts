@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Coverage } from '../../simulator/coverage.js';
 import {
   FORWARDED,
   isOriginal,
@@ -31,6 +32,8 @@ const DIGEST_CACHE = 8;
 export class Store {
   readonly content: StoreContent;
   state: StorePersisted;
+  /** What READ replies carried, before and after an erase (memory only: for tests, not restarts). */
+  readonly served = { original: new Coverage(), afterErase: new Coverage() };
   private readonly digests = new Map<string, string>();
   /** Digest and record count of the generated content, per variant (queue forwarded or not). */
   private readonly original = new Map<boolean, { sha256: string; records: number }>();
@@ -50,6 +53,11 @@ export class Store {
 
   read(offset: number, length: number): Buffer {
     return this.content.read(this.state.layout, offset, length);
+  }
+
+  /** A READ reply carried [offset, offset + length) in full. */
+  noteServed(offset: number, length: number): void {
+    (this.state.erased ? this.served.afterErase : this.served.original).add(offset, length);
   }
 
   /** The layout the terminal claims: the real one, unless it lied about an erase. */

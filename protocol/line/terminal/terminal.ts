@@ -2,6 +2,9 @@ import { Ambient } from './ambient.js';
 import { Connection, type Counters } from './connection.js';
 import { Device } from './device.js';
 import { resolveOptions, type SimOptions } from './options.js';
+import type { FaultSpec } from './faults.js';
+import { snapshotOf } from './snapshot.js';
+import type { SimulatorSnapshot } from '../../simulator/snapshot.js';
 import { runSync } from '../../simulator/steps.js';
 import { ErrorCode, PosdecomError } from '../../errors.js';
 import type { Identity } from '../../domain.js';
@@ -110,6 +113,16 @@ export class SimulatedTerminal {
     badFrames: number;
   } {
     return { ...this.counters, executed: { ...this.counters.executed } };
+  }
+
+  /** What happened to it so far: reads, erases, keys, requests (protocol/simulator/snapshot.ts). */
+  snapshot(): SimulatorSnapshot {
+    return snapshotOf(this.device, this.counters);
+  }
+
+  /** Other faults from now on, while it runs; `{}` for none. */
+  setFaults(faults: FaultSpec): void {
+    this.device.faults.replace(faults);
   }
 
   async close(): Promise<void> {

@@ -65,5 +65,6 @@ export const read: Handler = ({ device, session, seq, header }) => {
   // Only a read the line cut short teaches capacity; a tail read says nothing about it.
   if (plan.length < want) known.set(shape, plan.ratio);
   const cut = device.faults.readCut(store.name, offset, plan.length, store.size);
+  if (cut === undefined) store.noteServed(offset, plan.length);
   return { header: plan.header, data: plan.data, idempotent: true, ...(cut === undefined ? {} : { cut }) };
 };

@@ -1,0 +1,134 @@
+import { Writable } from 'node:stream';
+import { ErrorCode, PosdecomError } from '../protocol/errors.js';
+import { PASSPHRASE_ENV } from '../wipe/pki/passphrase.js';
+import { describeError } from '../agent/errors-text.js';
+import { exitCodeFor } from '../agent/exit-codes.js';
+import { portSettingsFrom, sessionOptionsFrom, type PortArgs } from '../agent/options.js';
+import { createReporter } from '../agent/reporter.js';
+import { loadSignerFrom, resolveKeyPaths } from '../agent/signing-config.js';
+import { parseWorkOrders, readWorkOrders } from '../agent/work-order.js';
+import { runDecommission as runJob } from '../agent/workflow/runner.js';
+import { unstartedSummary } from '../agent/workflow/summary.js';
+import { failingAs } from './failure.js';
+import type { WorkOrder } from './work-order.js';
+
+/**
+ * `posdecom decommission` for one terminal, from code: the same options as the CLI's flags
+ * (README: posdecom decommission), camel-cased, and the same job (journal, backup, certificate
+ * in `out`). Rejects with a PosdecomFailure when an input is unusable before the terminal is
+ * touched (keys, work order, flags); otherwise resolves with the job's summary, whose
+ * `exitCode` is the one the CLI would exit with.
+ */
+export interface DecommissionOptions {
+  /** --port: a serial port, tcp://host:port, or a sim: port (e.g. a simulator's `port`). */
+  port: string;
+  /** --work-order: a JSON file, or the work order(s) themselves (several: matched by serial). */
+  workOrder: string | WorkOrder | WorkOrder[];
+  /** --out: the job directory. */
+  out: string;
+  /** --backup-recipient, --sign-key, --sign-cert, --chain; or --config naming them. */
+  backupRecipient?: string;
+  signKey?: string;
+  signCert?: string;
+  chain?: string;
+  config?: string;
+  /** The signing key's passphrase. Default: POSDECOM_KEY_PASSPHRASE. Never prompted for. */
+  passphrase?: string;
+  resume?: boolean;
+  dryRun?: boolean;
+  allowUnsettled?: boolean;
+  /** --record: a masked transcript of every frame. */
+  record?: string;
+  /** --reconnect-wait, in seconds (default 30). */
+  reconnectWait?: number;
+  baud?: number;
+  dataBits?: 7 | 8;
+  parity?: 'none' | 'even' | 'odd';
+  stopBits?: 1 | 2;
+  flowControl?: 'none' | 'rtscts' | 'xonxoff';
+  /** --timeout: milliseconds per answer before a resend (default 3000). */
+  timeout?: number;
+  /** Where the progress lines the CLI prints go; default nowhere. */
+  output?: NodeJS.WritableStream;
+  /** Asked with the plan before the first change; default: go ahead (the CLI's --yes). */
+  confirm?: (plan: string) => boolean | Promise<boolean>;
+}
+
+export interface DecommissionResult {
+  /** The CLI's exit code: 0 only when the certificate's overall result is PASS. */
+  exitCode: number;
+  /** The certificate's overall result, or INCOMPLETE when the job stopped before one. */
+  overall: string;
+  dir: string;
+  port: string;
+  serial: string | null;
+  model: string | null;
+  workOrder: string | null;
+  /** Why the job stopped early, in one line; null when it ran to the end. */
+  stopReason: string | null;
+  certificate: { id: string; json: string; signature: string; pdf: string } | null;
+  steps: { step: string; target: string | null; result: string; note: string | null }[];
+  durationMs: number;
+}
+
+const nowhere = (): Writable => new Writable({ write: (_chunk, _encoding, done) => done() });
+
+export async function runDecommission(o: DecommissionOptions): Promise<DecommissionResult> {
+  const prepared = await failingAs(async () => {
+    const workOrders =
+      typeof o.workOrder === 'string'
+        ? readWorkOrders(o.workOrder)
+        : parseWorkOrders(JSON.stringify(o.workOrder), 'the workOrder option');
+    const paths = resolveKeyPaths(
+      { backupRecipient: o.backupRecipient, signKey: o.signKey, signCert: o.signCert, chain: o.chain },
+      o.config,
+    );
+    const passphrase = o.passphrase ?? process.env[PASSPHRASE_ENV];
+    if (passphrase === undefined || passphrase === '') {
+      throw new PosdecomError(
+        ErrorCode.UsageInvalid,
+        `no passphrase: pass passphrase or set ${PASSPHRASE_ENV}`,
+      );
+    }
+    const port: PortArgs = {
+      baud: o.baud ?? 115_200,
+      'data-bits': o.dataBits ?? 8,
+      parity: o.parity ?? 'none',
+      'stop-bits': o.stopBits ?? 1,
+      'flow-control': o.flowControl ?? 'none',
+      timeout: o.timeout ?? 3000,
+    };
+    return {
+      workOrders,
+      paths,
+      signer: await loadSignerFrom(paths, passphrase),
+      settings: portSettingsFrom(port),
+      session: sessionOptionsFrom(port),
+    };
+  });
+  const stream = o.output ?? nowhere();
+  const reporter = createReporter({ stream: stream as NodeJS.WriteStream, tty: false, errorStream: stream });
+  try {
+    const { summary } = await runJob({
+      port: o.port,
+      settings: prepared.settings,
+      dir: o.out,
+      workOrders: prepared.workOrders,
+      resume: o.resume ?? false,
+      dryRun: o.dryRun ?? false,
+      yes: o.confirm === undefined,
+      allowUnsettled: o.allowUnsettled ?? false,
+      recipientPath: prepared.paths.backupRecipient,
+      signer: prepared.signer,
+      ...(o.record !== undefined ? { record: o.record } : {}),
+      session: prepared.session,
+      reconnectWaitMs: Math.max(0, o.reconnectWait ?? 30) * 1000,
+      reporter,
+      confirm: async (plan) => (o.confirm ? o.confirm(plan) : true),
+    });
+    return { ...summary };
+  } catch (err) {
+    // As the CLI: a job that could not start is a summary with its exit code, not a throw.
+    return { ...unstartedSummary(o.port, o.out, exitCodeFor(err), describeError(err)) };
+  }
+}
