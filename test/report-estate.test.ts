@@ -118,6 +118,13 @@ describe('posdecom report over a mixed estate', () => {
     expect(text).toMatch(/destination +total/);
   });
 
+  it('lists every job once when the given directories overlap', async () => {
+    const overlapping = [estate.root, join(estate.root, 'technician-0'), `${estate.root}/./technician-1`];
+    const { estate: e } = await reportJson(...overlapping);
+    expect(e.summary.jobs).toBe(estate.jobs.length + 1);
+    expect(new Set(e.rows.map((r) => r.certificateSha256 ?? r.dir)).size).toBe(e.rows.length - 1); // the deep copy
+  });
+
   it('gives the same rows on one thread as on three', async () => {
     const one = await runCli(['report', estate.root, '--ca', estate.pki.caCertPath, '--json', '--jobs', '1']);
     const three = await runCli([

@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve as absolute } from 'node:path';
 import { CERTIFICATE_FILES } from '../certificate/files.js';
 
 /**
@@ -45,8 +45,10 @@ export async function discoverJobs(roots: string[]): Promise<Discovery> {
     const pump = () => {
       while (active < CONCURRENCY && pending.length > 0) {
         const dir = pending.pop()!;
-        if (seen.has(dir)) continue;
-        seen.add(dir);
+        // Overlapping roots (estate and ./estate/van-7) must not list a job twice.
+        const key = absolute(dir);
+        if (seen.has(key)) continue;
+        seen.add(key);
         active++;
         void visit(dir).finally(() => {
           active--;
