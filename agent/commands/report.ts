@@ -30,7 +30,7 @@ export const reportCommand = defineCommand<ReportArgs>({
       .option('jobs', {
         type: 'number',
         defaultDescription: 'the core count',
-        describe: 'Certificates verified in parallel (threads; default: the core count)',
+        describe: 'Certificates verified in parallel (worker threads)',
       }) as never,
   run: async (args) => (await import('../run/report.js')).runReport(args),
 });
