@@ -21,6 +21,7 @@ import { loadPrivateKey } from '../wipe/pki/keys.js';
  *   foreign                  a certificate.json that is some other program's JSON
  *   no-signature             certificate.json without certificate.p7s
  *   duplicate                a PASS for the serial of the job before it (decommissioned twice)
+ *   rehearsal                a PASS of the built-in simulated terminal (a sim: port): no device
  */
 
 export const JOB_KINDS = [
@@ -32,6 +33,7 @@ export const JOB_KINDS = [
   'foreign',
   'no-signature',
   'duplicate',
+  'rehearsal',
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
@@ -39,6 +41,7 @@ export type JobKind = (typeof JOB_KINDS)[number];
 export const KIND_STATUS: Record<JobKind, 'PASS' | 'INCOMPLETE' | 'FAIL' | 'NOT VERIFIABLE'> = {
   pass: 'PASS',
   duplicate: 'PASS',
+  rehearsal: 'PASS',
   fail: 'FAIL',
   incomplete: 'INCOMPLETE',
   tampered: 'NOT VERIFIABLE',
@@ -57,7 +60,13 @@ export interface GeneratedJob {
 }
 
 const MODELS = ['KPS C420', 'KPS M230 Go', 'KPS U90 Reader'];
-const DESTINATIONS = ['return-to-provider', 'recycling', 'internal-reuse', 'destruction'];
+/** Work-order destinations and their NIST Appendix G categories (as the workflow maps them). */
+const DESTINATIONS: [string, string][] = [
+  ['return-to-provider', 'external reuse'],
+  ['recycling', 'recycling facility'],
+  ['internal-reuse', 'internal reuse'],
+  ['destruction', 'other'],
+];
 // Quotes, commas, non-ASCII and a would-be spreadsheet formula: what CSV and HTML must survive.
 const MERCHANTS = ['Café Example', 'Example Retail Ltd', 'Bäckerei "Zum Korn", Filiale 3', '=1+2 Kiosk <b>'];
 
@@ -137,7 +146,7 @@ export async function generateEstate(
       await writeFile(join(dir, CERTIFICATE_FILES.signature), sig);
     }
     if (o.pdf) {
-      const { renderCertificatePdf } = await import('../wipe/certificate/pdf.js');
+      const { renderCertificatePdf } = await import('../wipe/certificate/pdf/render.js');
       const digest = createHash('sha256').update(json).digest('hex');
       await writeFile(join(dir, CERTIFICATE_FILES.pdf), await renderCertificatePdf(certificate, digest));
     }
@@ -155,15 +164,25 @@ function jobInput(
 ): CertificateInput {
   const input = sampleCertificateInput(technician);
   const issued = FIRST_JOB + i * 60_000;
-  input.device = { ...input.device, vendor: 'Kestrel Payment Systems', model, serial, tidBefore: tid(i) };
-  input.device.location = `Store ${i % 40}, till ${(i % 3) + 1}`;
+  // A real estate: terminals reached over a serial cable, not the built-in simulator.
+  input.device = {
+    ...input.device,
+    vendor: 'Kestrel Payment Systems',
+    model,
+    serial,
+    tidBefore: tid(i),
+    location: `Store ${i % 40}, till ${(i % 3) + 1}`,
+    transport: kind === 'rehearsal' ? 'sim' : 'serial',
+    simulated: kind === 'rehearsal',
+  };
   input.workOrder = {
     ...input.workOrder,
     id: `WO-2026-${String(i).padStart(5, '0')}`,
     owner: MERCHANTS[i % MERCHANTS.length]!,
     reason: i % 5 === 0 ? 'device-fault-or-replacement' : 'end-of-lease',
-    destination: DESTINATIONS[i % DESTINATIONS.length]!,
   };
+  const [destination, category] = DESTINATIONS[i % DESTINATIONS.length]!;
+  input.destination = { kind: destination, category, details: null };
   input.certificateId = uuidFor(i);
   input.issuedAt = new Date(issued);
   input.steps = input.steps.map((s) => outcome(s, kind));

@@ -33,6 +33,7 @@ const HEADER = [
   'job directory',
   'problem',
   'duplicate serial',
+  'simulated',
 ];
 
 let estate: TestEstate;
@@ -89,7 +90,7 @@ describe('posdecom report --csv', () => {
         location: c.device.location,
         'work order id': c.workOrder.id,
         reason: c.workOrder.reason,
-        destination: c.workOrder.destination,
+        destination: c.destination.kind,
         'decommissioned at': c.issuedAt,
         technician: c.performedBy.name,
         validator: '',
@@ -98,6 +99,7 @@ describe('posdecom report --csv', () => {
       });
       expect(row!['certificate SHA-256']).toMatch(/^[0-9a-f]{64}$/);
       expect(row!.problem === '').toBe(status === 'PASS');
+      expect(row!.simulated).toBe(job.kind === 'rehearsal' ? 'yes' : '');
     }
   });
 

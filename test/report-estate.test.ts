@@ -1,5 +1,6 @@
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KIND_STATUS } from '../bench/estate.js';
 import { ExitCode } from '../agent/exit-codes.js';
@@ -89,6 +90,10 @@ describe('posdecom report over a mixed estate', () => {
     expect(e.duplicates).toHaveLength(2);
     const text = (await report(estate.root)).stdout;
     expect(text).toContain('Decommissioned more than once (2 serials):');
+    const rehearsal = ofKind(estate, 'rehearsal')[0]!;
+    expect(text).toContain(
+      `Simulated terminals, rehearsals and not device records (1):\n  ${rehearsal.serial}  ${rehearsal.dir}`,
+    );
     expect(text).toContain(`${twice.serial}: ${first.dir}, ${twice.dir}`);
   });
 
@@ -116,6 +121,23 @@ describe('posdecom report over a mixed estate', () => {
     const text = (await report(estate.root)).stdout;
     expect(text).toMatch(/model +total +PASS +INCOMPLETE +FAIL +not verifiable/);
     expect(text).toMatch(/destination +total/);
+  });
+
+  it('counts a version-1 certificate that says UNKNOWN as INCOMPLETE, never as PASS, and shows its own word', async () => {
+    const data = (name: string) => join(fileURLToPath(new URL('./data/', import.meta.url)), name);
+    const r = await runCli([
+      'report',
+      data('certificate-v1-unknown'),
+      '--ca',
+      data('certificate-v1-unknown/ca.crt.pem'),
+      '--json',
+    ]);
+    expect(r.code).toBe(ExitCode.Incomplete);
+    const e = JSON.parse(r.stdout) as Estate;
+    expect(e.summary.counts).toEqual({ PASS: 0, INCOMPLETE: 1, FAIL: 0, 'NOT VERIFIABLE': 0 });
+    expect(e.rows[0]).toMatchObject({ status: 'INCOMPLETE', overall: 'UNKNOWN' });
+    const v1 = await runCli(['report', data('certificate-v1'), '--ca', data('certificate-v1/ca.crt.pem')]);
+    expect(v1.code).toBe(ExitCode.Success);
   });
 
   it('lists every job once when the given directories overlap', async () => {

@@ -20,6 +20,7 @@ export const MIXED: JobKind[] = [
   'foreign',
   'no-signature',
   'pass',
+  'rehearsal',
 ];
 
 export interface TestEstate {

@@ -32,6 +32,7 @@ export const CSV_COLUMNS: readonly (readonly [string, (r: EstateRow) => string |
   // Beyond the inventory fields: why a row needs chasing, so the file stands on its own.
   ['problem', (r) => r.problem],
   ['duplicate serial', (r) => (r.duplicateOf.length > 0 ? 'yes' : '')],
+  ['simulated', (r) => (r.simulated ? 'yes' : '')],
 ];
 
 export function renderCsv(estate: Estate): string {

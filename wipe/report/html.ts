@@ -48,6 +48,7 @@ const COLUMNS: [string, (r: EstateRow) => string][] = [
   ['Validation', (r) => (r.validator ? `${r.validator}: ${r.validationOutcome ?? ''}` : '')],
   ['Problem', (r) => r.problem ?? ''],
   ['Duplicate', (r) => (r.duplicateOf.length > 0 ? 'yes' : '')],
+  ['Simulated', (r) => (r.simulated ? 'yes' : '')],
 ];
 
 export function renderHtml(estate: Estate, o: HtmlOptions): string {

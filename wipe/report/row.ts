@@ -1,3 +1,5 @@
+import type { AnyWipeCertificate } from '../certificate/schema.js';
+import { isSimulated } from '../certificate/simulated.js';
 import type { JobRef } from './discover.js';
 import type { JobVerification } from './verify-job.js';
 
@@ -42,6 +44,8 @@ export interface EstateRow {
   certificateSha256: string | null;
   /** certificate.pdf is in the job directory. */
   hasPdf: boolean;
+  /** The certificate says it records the built-in simulated terminal: a rehearsal, not a device. */
+  simulated: boolean;
   /** Other job directories whose certificate names the same serial (a terminal done twice). */
   duplicateOf: string[];
 }
@@ -70,7 +74,7 @@ export function rowFrom(job: JobRef, v: JobVerification): EstateRow {
     location: c?.device.location ?? null,
     workOrderId: c?.workOrder.id ?? null,
     reason: c?.workOrder.reason ?? null,
-    destination: c?.workOrder.destination ?? null,
+    destination: c ? destinationOf(c) : null,
     decommissionedAt: c?.issuedAt ?? null,
     technician: c?.performedBy.name ?? null,
     validator: v.validation?.validator ?? null,
@@ -78,8 +82,14 @@ export function rowFrom(job: JobRef, v: JobVerification): EstateRow {
     certificateId: c?.certificateId ?? null,
     certificateSha256: v.certificateSha256 ?? null,
     hasPdf: job.hasPdf,
+    simulated: isSimulated(c),
     duplicateOf: [],
   };
+}
+
+/** Version 2 names the destination in a block of its own; version 1 in the work order. */
+function destinationOf(c: AnyWipeCertificate): string {
+  return 'destination' in c ? c.destination.kind : c.workOrder.destination;
 }
 
 /** A row for a job that could not be looked at at all (the verifier itself failed on it). */

@@ -46,6 +46,11 @@ export function renderText(estate: Estate): string {
     );
     for (const d of estate.duplicates) out.push(`  ${clean(d.serial)}: ${d.dirs.map(clean).join(', ')}`);
   }
+  const simulated = estate.rows.filter((r) => r.simulated);
+  if (simulated.length > 0) {
+    out.push('', `Simulated terminals, rehearsals and not device records (${simulated.length}):`);
+    for (const r of simulated) out.push(`  ${clean(r.serial ?? '(no serial)')}  ${clean(r.dir)}`);
+  }
   if (estate.unreadable.length > 0) {
     out.push('', `Directories that could not be read (${estate.unreadable.length}):`);
     for (const u of estate.unreadable) out.push(`  ${clean(u.path)}: ${u.reason}`);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { access, open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CERTIFICATE_FILES } from '../certificate/files.js';
-import type { WipeCertificate } from '../certificate/model.js';
+import type { AnyWipeCertificate } from '../certificate/schema.js';
 import { fail, type Check } from '../verify/signature.js';
 import { verifyCertificate } from '../verify/verify.js';
 import { readError, type JobRef } from './discover.js';
@@ -33,7 +33,7 @@ export interface JobVerification {
   /** Every check by name; `files` comes first when an input could not be read. */
   checks: Check[];
   /** Present when the JSON matches the schema, whether or not the signature holds. */
-  certificate?: WipeCertificate;
+  certificate?: AnyWipeCertificate;
   validation?: ValidationSummary;
   /** sha256 (hex) of certificate.json as read. */
   certificateSha256?: string;
