@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * What `npm pack` ships (package.json `files`): built code, the two public entry points and
- * their declarations, the certificate schema, README, LICENSE and the protocol SPEC; never
+ * their declarations, the certificate schemas and PDF fonts, README, LICENSE and the protocol SPEC; never
  * tests, fixtures, examples, benchmarks, source maps or demo output. `npm test` builds first,
  * so dist/ is what would be packed. (examples/integrator/ installs the real tarball in CI.)
  */
@@ -27,22 +27,21 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('the published package', () => {
-  it('holds only built code, declarations, schema, SPEC, README and LICENSE', () => {
+  it('holds only built code, declarations, schemas, the PDF fonts, SPEC, README and LICENSE', () => {
     const allowed = [
       /^bin\/posdecom\.js$/,
       /^dist\/(api|agent|protocol|wipe)\/.+\.js$/,
       /^dist\/help\.txt$/,
       /^dist\/types\/api\/[a-z-]+\.d\.ts$/,
-      /^wipe\/certificate\/certificate\.schema\.json$/,
+      /^wipe\/certificate\/(v1\/)?certificate\.schema\.json$/,
+      /^wipe\/certificate\/pdf\/fonts\/(DejaVuSans(-Bold)?\.ttf|LICENSE)$/,
       /^protocol\/line\/SPEC\.md$/,
       /^(README\.md|LICENSE|package\.json)$/,
     ];
     expect(files.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([]);
-    expect(
-      files.filter(
-        (f) => /test|fixture|example|bench|posdecom-demo|\.map$|\.ts$/.test(f) && !f.endsWith('.d.ts'),
-      ),
-    ).toEqual([]);
+    const unwanted =
+      /(^|\/)(test|fixtures?|examples?|bench|posdecom-demo[^/]*)(\/|$)|\.test\.|\.map$|(?<!\.d)\.ts$/;
+    expect(files.filter((f) => unwanted.test(f))).toEqual([]);
     for (const needed of [
       'LICENSE',
       'README.md',
