@@ -80,7 +80,7 @@ describe('posdecom report with bad input', () => {
   it('does not read a certificate.json far larger than any certificate', async () => {
     const job = join(estate.root, 'huge', 'job');
     await mkdir(job, { recursive: true });
-    await writeFile(join(job, 'certificate.json'), Buffer.alloc(9 * 1024 * 1024, 0x20));
+    await writeFile(join(job, 'certificate.json'), Buffer.alloc(3 * 1024 * 1024, 0x20));
     const r = await runCli(['report', join(estate.root, 'huge'), '--ca', estate.pki.caCertPath, '--json']);
     const row = (JSON.parse(r.stdout) as Estate).rows[0]!;
     expect(row.status).toBe('NOT VERIFIABLE');

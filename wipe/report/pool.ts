@@ -31,6 +31,8 @@ export interface BatchResult {
 }
 
 const BATCH = 25;
+/** Old-generation heap of a verification thread: ample for the largest certificate.json read (2 MiB). */
+const WORKER_HEAP_MB = 96;
 /** Batches queued per worker, so a worker never waits for the next one to arrive. */
 const IN_FLIGHT = 2;
 
@@ -70,7 +72,11 @@ export async function verifyAll(jobs: JobRef[], o: PoolOptions): Promise<EstateR
         if (next < batches.length) w.postMessage(batches[next++]);
       };
       for (let t = 0; t < threads; t++) {
-        const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { trust: o.trust } });
+        const w = new Worker(new URL('./worker.js', import.meta.url), {
+          workerData: { trust: o.trust },
+          // A verification needs a few MB; a bounded heap makes V8 collect instead of growing.
+          resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+        });
         workers.push(w);
         w.on('message', (m: BatchResult) => {
           m.rows.forEach((row, k) => (rows[m.batch + k] = row));

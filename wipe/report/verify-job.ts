@@ -40,7 +40,7 @@ export interface JobVerification {
 }
 
 /** Far above any real certificate (tens of KB); a larger file is not one, and is not read. */
-const MAX_JSON_BYTES = 8 * 1024 * 1024;
+const MAX_JSON_BYTES = 2 * 1024 * 1024;
 const MAX_SIGNATURE_BYTES = 1024 * 1024;
 
 export async function verifyJobDirectory(job: JobRef, trust: Trust): Promise<JobVerification> {
