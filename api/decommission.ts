@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { ErrorCode, PosdecomError } from '../protocol/errors.js';
-import { PASSPHRASE_ENV } from '../wipe/pki/passphrase.js';
+import { PASSPHRASE_ENV, ROLE_ENV } from '../wipe/pki/passphrase.js';
 import { describeError } from '../agent/errors-text.js';
 import { exitCodeFor } from '../agent/exit-codes.js';
 import { portSettingsFrom, sessionOptionsFrom, type PortArgs } from '../agent/options.js';
@@ -32,7 +32,7 @@ export interface DecommissionOptions {
   signCert?: string;
   chain?: string;
   config?: string;
-  /** The signing key's passphrase. Default: POSDECOM_KEY_PASSPHRASE. Never prompted for. */
+  /** The signing key's passphrase. Default: POSDECOM_SIGN_PASSPHRASE, then POSDECOM_KEY_PASSPHRASE. Never prompted for. */
   passphrase?: string;
   resume?: boolean;
   dryRun?: boolean;
@@ -83,11 +83,11 @@ export async function runDecommission(o: DecommissionOptions): Promise<Decommiss
       { backupRecipient: o.backupRecipient, signKey: o.signKey, signCert: o.signCert, chain: o.chain },
       o.config,
     );
-    const passphrase = o.passphrase ?? process.env[PASSPHRASE_ENV];
+    const passphrase = o.passphrase ?? process.env[ROLE_ENV.sign] ?? process.env[PASSPHRASE_ENV];
     if (passphrase === undefined || passphrase === '') {
       throw new PosdecomError(
         ErrorCode.UsageInvalid,
-        `no passphrase: pass passphrase or set ${PASSPHRASE_ENV}`,
+        `no passphrase: pass passphrase or set ${ROLE_ENV.sign} (or ${PASSPHRASE_ENV})`,
       );
     }
     const port: PortArgs = {
