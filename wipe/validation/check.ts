@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { subjectLine } from '../pki/common.js';
 import { canonicalCheck } from '../verify/canonical.js';
 import { fail, pass, type Check } from '../verify/check.js';
 import { sameSigner, type CertFacts } from '../verify/certs.js';
 import { verifySigned } from '../verify/signed.js';
+import { readBounded } from '../verify/read-bounded.js';
 import { checkSigningTime } from '../verify/signing-time.js';
 import type { Trust } from '../verify/trust.js';
 import { VALIDATION_FILES, recordProblems, type ValidationRecord, type ValidationSummary } from './record.js';
@@ -26,6 +26,9 @@ export interface CertificateSide {
   certificateId?: string;
 }
 
+/** validation.json is about a kilobyte; its signature a few. */
+const MAX_VALIDATION_BYTES = 1024 * 1024;
+
 /** undefined when there is no validation beside the certificate. */
 export async function checkValidation(
   dir: string,
@@ -33,10 +36,14 @@ export async function checkValidation(
   trust: Trust,
   now: Date,
 ): Promise<{ check: Check; summary: ValidationSummary } | undefined> {
-  const json = await readFile(join(dir, VALIDATION_FILES.json)).catch(() => undefined);
-  const p7s = await readFile(join(dir, VALIDATION_FILES.signature)).catch(() => undefined);
-  if (!json && !p7s) return undefined;
+  const jsonRead = await readBounded(join(dir, VALIDATION_FILES.json), MAX_VALIDATION_BYTES);
+  const p7sRead = await readBounded(join(dir, VALIDATION_FILES.signature), MAX_VALIDATION_BYTES);
+  if ('missing' in jsonRead && 'missing' in p7sRead) return undefined;
   const no = (why: string) => ({ check: fail('validation', why), summary: { ok: false } });
+  // A validation that is there but cannot be read (or is huge) is a failed one, not an absent one.
+  for (const r of [jsonRead, p7sRead]) if ('problem' in r) return no(r.problem);
+  const json = 'bytes' in jsonRead ? jsonRead.bytes : undefined;
+  const p7s = 'bytes' in p7sRead ? p7sRead.bytes : undefined;
   if (!json) return no(`${VALIDATION_FILES.signature} is there but ${VALIDATION_FILES.json} is not`);
   if (!p7s)
     return no(`${VALIDATION_FILES.json} is there but not signed (${VALIDATION_FILES.signature} is missing)`);

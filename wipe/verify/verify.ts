@@ -46,6 +46,8 @@ export interface VerificationReport {
   signingTime?: string;
   /** The second person's validation, when validation.json or .p7s lies in the job directory. */
   validation?: ValidationSummary;
+  /** SHA-256 (hex) of certificate.json as read; verifyJob reports it (the estate's inventory column). */
+  certificateSha256?: string;
 }
 
 export interface VerifyOptions {
