@@ -73,7 +73,9 @@ const MERCHANTS = ['Café Example', 'Example Retail Ltd', 'Bäckerei "Zum Korn",
 /** Jobs are issued a minute apart from here; the estate's PKI is issued before it. */
 const FIRST_JOB = Date.parse('2026-01-05T08:00:00.000Z');
 const PKI_ISSUED = new Date('2026-01-01T00:00:00.000Z');
-const PASSPHRASE = 'posdecom-estate';
+/** The estate PKI's key passphrase (tests revoke and issue with it). */
+export const ESTATE_PASSPHRASE = 'posdecom-estate';
+const PASSPHRASE = ESTATE_PASSPHRASE;
 
 /** A demo organisation PKI (createOrganisationPki, as `posdecom demo` makes) valid for every job. */
 export async function estatePki(dir: string): Promise<{ pki: OrganisationPki; signer: Signer }> {

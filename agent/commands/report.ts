@@ -10,12 +10,19 @@ export const reportCommand = defineCommand<ReportArgs>({
         type: 'string',
         array: true,
         demandOption: true,
+        // yargs gives a variadic positional a default of [] and shows it in --help otherwise.
+        default: undefined,
         describe: 'Directories to search for jobs (certificate.json), at any depth',
       })
       .option('ca', {
         type: 'string',
         demandOption: true,
         describe: 'Trusted organisation CA certificate (PEM)',
+      })
+      .option('crl', {
+        type: 'string',
+        describe:
+          "The CA's CRL (posdecom ca crl): fail a certificate whose signer was revoked at its signing time",
       })
       .option('csv', {
         type: 'string',

@@ -10,6 +10,7 @@ import { buildEstate, estateOutcome, type Estate } from '../../wipe/report/estat
 import { renderHtml } from '../../wipe/report/html.js';
 import { verifyAll } from '../../wipe/report/pool.js';
 import { renderText } from '../../wipe/report/text.js';
+import { trustFrom, type TrustSource } from '../../wipe/report/verify-job.js';
 import { createCountProgress } from '../count-progress.js';
 import { describeError } from '../errors-text.js';
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
@@ -18,6 +19,7 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 export interface ReportArgs {
   dirs: string[];
   ca: string;
+  crl?: string;
   csv?: string;
   html?: string;
   json: boolean;
@@ -35,14 +37,14 @@ const MAX_THREADS = 64;
  * `posdecom report`: every job under DIR... verified as `verify` does, across cores, then the
  * estate summary (README: report). Exit 0 when every job verified and passed, 11 when some are
  * INCOMPLETE and none failed, 10 when any failed or could not be verified (or a directory could
- * not be read), 2 for bad flags, a missing DIR or CA, or no job at all.
+ * not be read), 2 for bad flags, a missing DIR, an unusable CA or CRL, or no job at all.
  */
 export async function runReport(args: ReportArgs, io: ReportIo = {}): Promise<number> {
   const out = io.stdout ?? process.stdout;
   const err = io.stderr ?? process.stderr;
   try {
     const threads = threadCount(args.jobs);
-    const caPem = await readCa(args.ca);
+    const source = await readTrust(args);
     for (const dir of args.dirs) await requireDirectory(dir);
     const started = performance.now();
     const discovery = await discoverJobs(args.dirs);
@@ -59,7 +61,7 @@ export async function runReport(args: ReportArgs, io: ReportIo = {}): Promise<nu
       unit: 'certificates',
     });
     const rows = await verifyAll(discovery.jobs, {
-      trust: { caPem },
+      trust: source,
       threads: Math.min(threads, Math.max(1, discovery.jobs.length)),
       onProgress: (done, total) => progress.update(done, total),
     });
@@ -96,22 +98,26 @@ function threadCount(jobs: number | undefined): number {
   return jobs;
 }
 
-async function readCa(path: string): Promise<string> {
-  let pem: string;
+/** The CA and CRL as bytes for the threads, refused here (exit 2) when loadTrust would refuse them. */
+async function readTrust(args: ReportArgs): Promise<TrustSource> {
+  const caPem = (await readInput(args.ca, 'the CA certificate')).toString('utf8');
   try {
-    pem = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new PosdecomError(
-      ErrorCode.UsageBadFile,
-      `cannot read the CA certificate ${path}: ${readError(e)}`,
-    );
-  }
-  try {
-    new X509Certificate(pem);
+    new X509Certificate(caPem);
   } catch {
-    throw new PosdecomError(ErrorCode.UsageBadFile, `--ca ${path} is not a PEM certificate`);
+    throw new PosdecomError(ErrorCode.UsageBadFile, `--ca ${args.ca} is not a PEM certificate`);
   }
-  return pem;
+  const source: TrustSource = { caPem };
+  if (args.crl !== undefined) source.crl = new Uint8Array(await readInput(args.crl, 'the CRL'));
+  await trustFrom(source);
+  return source;
+}
+
+async function readInput(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    throw new PosdecomError(ErrorCode.UsageBadFile, `cannot read ${what} ${path}: ${readError(e)}`);
+  }
 }
 
 async function requireDirectory(dir: string): Promise<void> {

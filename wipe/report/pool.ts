@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { brokenRow, rowFrom, type EstateRow } from './row.js';
-import { verifyJobDirectory, type Trust } from './verify-job.js';
+import type { Trust } from '../verify/verify.js';
+import { trustFrom, verifyJobDirectory, type TrustSource } from './verify-job.js';
 import type { JobRef } from './discover.js';
 
 /**
@@ -14,7 +15,8 @@ import type { JobRef } from './discover.js';
  */
 
 export interface PoolOptions {
-  trust: Trust;
+  /** Bytes, so it can cross to the threads; each reads it with loadTrust. */
+  trust: TrustSource;
   /** Worker threads; 0 verifies in this thread (tests running from source, tiny estates). */
   threads: number;
   onProgress?: (done: number, total: number) => void;
@@ -53,8 +55,9 @@ export async function verifyAll(jobs: JobRef[], o: PoolOptions): Promise<EstateR
     o.onProgress?.(done, jobs.length);
   };
   if (o.threads <= 0) {
+    const trust = await trustFrom(o.trust);
     for (let i = 0; i < jobs.length; i++) {
-      rows[i] = await checkJob(jobs[i]!, o.trust);
+      rows[i] = await checkJob(jobs[i]!, trust);
       progress(1);
     }
     return rows;
@@ -73,7 +76,7 @@ export async function verifyAll(jobs: JobRef[], o: PoolOptions): Promise<EstateR
       };
       for (let t = 0; t < threads; t++) {
         const w = new Worker(new URL('./worker.js', import.meta.url), {
-          workerData: { trust: o.trust },
+          workerData: { source: o.trust },
           // A verification needs a few MB; a bounded heap makes V8 collect instead of growing.
           resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
         });

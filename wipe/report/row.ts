@@ -13,6 +13,13 @@ import type { JobVerification } from './verify-job.js';
  *   INCOMPLETE      verified, anything else: INCOMPLETE (certificate version 2), UNKNOWN or WARN
  *                   (version 1), or a value this version does not know; never counted as PASS
  *
+ * A second person's validation (wipe/validation) that verifies fills the validator and outcome.
+ * One whose outcome is `not-accepted` makes the row FAIL whatever the certificate says: NIST SP
+ * 800-88 rev.2 s.4.5 calls a sanitization whose results are not confirmed "not accepted", and a
+ * terminal to chase belongs with the failures, not in a bucket of its own that an inventory
+ * import could overlook. `overall` keeps the certificate's own word, so both are visible. A
+ * validation that does not verify fails the job's checks: NOT VERIFIABLE, as in `verify`.
+ *
  * Device and work-order fields of a NOT VERIFIABLE row come from a JSON that did not verify:
  * they help find the terminal, and the status says how far to trust them.
  */
@@ -53,13 +60,14 @@ export interface EstateRow {
 export function rowFrom(job: JobRef, v: JobVerification): EstateRow {
   const c = v.certificate;
   const overall = v.ok && c ? c.overall.result : null;
+  const validation = v.ok && v.validation?.ok ? v.validation : undefined;
   const status: EstateStatus =
     overall === null
       ? 'NOT VERIFIABLE'
-      : overall === 'PASS'
-        ? 'PASS'
-        : overall === 'FAIL'
-          ? 'FAIL'
+      : overall === 'FAIL' || validation?.outcome === 'not-accepted'
+        ? 'FAIL'
+        : overall === 'PASS'
+          ? 'PASS'
           : 'INCOMPLETE';
   return {
     dir: job.dir,
@@ -77,8 +85,8 @@ export function rowFrom(job: JobRef, v: JobVerification): EstateRow {
     destination: c ? destinationOf(c) : null,
     decommissionedAt: c?.issuedAt ?? null,
     technician: c?.performedBy.name ?? null,
-    validator: v.validation?.validator ?? null,
-    validationOutcome: v.validation?.outcome ?? null,
+    validator: validation?.validator ?? null,
+    validationOutcome: validation?.outcome ?? null,
     certificateId: c?.certificateId ?? null,
     certificateSha256: v.certificateSha256 ?? null,
     hasPdf: job.hasPdf,
@@ -106,7 +114,13 @@ function problemLine(v: JobVerification): string {
   if (v.ok && v.certificate) {
     const reasons = v.certificate.overall.reasons;
     const first = reasons[0] ?? `overall ${v.certificate.overall.result}`;
-    return reasons.length > 1 ? `${first} (+${reasons.length - 1} more)` : first;
+    const own = reasons.length > 1 ? `${first} (+${reasons.length - 1} more)` : first;
+    const val = v.validation;
+    if (val?.ok && val.outcome === 'not-accepted') {
+      const notAccepted = `validation: NOT ACCEPTED by ${val.validator ?? '?'} at ${val.validatedAt ?? '?'}: ${JSON.stringify(val.note ?? '')}`;
+      return v.certificate.overall.result === 'PASS' ? notAccepted : `${own}; ${notAccepted}`;
+    }
+    return own;
   }
   const failed = v.checks.filter((c) => !c.ok);
   const telling = failed.find((c) => !c.detail.startsWith('not checked')) ?? failed[0];
