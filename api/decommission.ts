@@ -3,7 +3,8 @@ import { ErrorCode, PosdecomError } from '../protocol/errors.js';
 import { PASSPHRASE_ENV, ROLE_ENV } from '../wipe/pki/passphrase.js';
 import { describeError } from '../agent/errors-text.js';
 import { exitCodeFor } from '../agent/exit-codes.js';
-import { portSettingsFrom, sessionOptionsFrom, type PortArgs } from '../agent/options.js';
+import { checkAttestationSerials, readAttestations, type AttestationRequest } from '../agent/attest-file.js';
+import { partBytesFrom, portSettingsFrom, sessionOptionsFrom, type PortArgs } from '../agent/options.js';
 import { createReporter } from '../agent/reporter.js';
 import { loadSignerFrom, resolveKeyPaths } from '../agent/signing-config.js';
 import { parseWorkOrders, readWorkOrders } from '../agent/work-order.js';
@@ -34,6 +35,10 @@ export interface DecommissionOptions {
   config?: string;
   /** The signing key's passphrase. Default: POSDECOM_SIGN_PASSPHRASE, then POSDECOM_KEY_PASSPHRASE. Never prompted for. */
   passphrase?: string;
+  /** --attest: attestation files (README: posdecom decommission, --attest), read before the terminal is touched. */
+  attest?: string[];
+  /** --backup-part-size: bytes per backup part, a multiple of 4096. */
+  backupPartSize?: number;
   resume?: boolean;
   dryRun?: boolean;
   allowUnsettled?: boolean;
@@ -98,8 +103,17 @@ export async function runDecommission(o: DecommissionOptions): Promise<Decommiss
       'flow-control': o.flowControl ?? 'none',
       timeout: o.timeout ?? 3000,
     };
+    const attestations: AttestationRequest[] = [];
+    for (const file of o.attest ?? []) attestations.push(...(await readAttestations(file)));
+    checkAttestationSerials(
+      attestations,
+      workOrders.map((w) => w.terminal.serial),
+      1,
+    );
     return {
       workOrders,
+      attestations,
+      partBytes: partBytesFrom(o.backupPartSize),
       paths,
       signer: await loadSignerFrom(paths, passphrase),
       settings: portSettingsFrom(port),
@@ -120,6 +134,8 @@ export async function runDecommission(o: DecommissionOptions): Promise<Decommiss
       allowUnsettled: o.allowUnsettled ?? false,
       recipientPath: prepared.paths.backupRecipient,
       signer: prepared.signer,
+      ...(prepared.partBytes ? { partBytes: prepared.partBytes } : {}),
+      attestations: prepared.attestations,
       ...(o.record !== undefined ? { record: o.record } : {}),
       session: prepared.session,
       reconnectWaitMs: Math.max(0, o.reconnectWait ?? 30) * 1000,

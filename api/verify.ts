@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ErrorCode, PosdecomError } from '../protocol/errors.js';
 import { verifyCertificate as verifyBytes } from '../wipe/verify/verify.js';
 import { readError } from '../wipe/report/discover.js';
@@ -7,9 +8,11 @@ import { defaultSignaturePath } from '../agent/run/verify.js';
 import { failingAs } from './failure.js';
 
 /**
- * `posdecom verify` from code (README: posdecom verify): the same options and the same checks.
- * Rejects with a PosdecomFailure (exit code 2) when an input cannot be read; otherwise resolves
- * with every check by name, whatever their outcome.
+ * `posdecom verify` from code (README: posdecom verify): the same options and the same checks
+ * (signature, path and policy, signing time, rules, the files the certificate binds and a second
+ * person's validation beside it, revocation with `crl`, the backup with `backup`). Rejects with a
+ * PosdecomFailure (exit code 2) when an input cannot be read or the CA or CRL cannot be used;
+ * otherwise resolves with every check by name, whatever their outcome.
  */
 export interface VerifyOptions {
   /** certificate.json */
@@ -18,6 +21,8 @@ export interface VerifyOptions {
   sig?: string;
   /** --ca: the organisation CA certificate (PEM) to trust. */
   ca: string;
+  /** --crl: the CA's CRL (PEM or DER, from `posdecom ca crl`); a revoked signer fails `revocation`. */
+  crl?: string;
   /** --backup: also check the encrypted backup in this directory (or its backup/). */
   backup?: string;
 }
@@ -34,6 +39,17 @@ export interface VerifyResult {
     device: { vendor: string; model: string; serial: string };
     overall: { result: string; reasons: string[] };
   } | null;
+  /** The CMS signing time (ISO 8601), when the signature could be read. */
+  signingTime: string | null;
+  /** validation.json beside the certificate (`posdecom validate`); `ok` when it verifies. */
+  validation: {
+    ok: boolean;
+    validator: string | null;
+    /** 'accepted' or 'not-accepted': the validator's statement, reported, not judged. */
+    outcome: string | null;
+    validatedAt: string | null;
+    note: string | null;
+  } | null;
 }
 
 export async function verifyCertificate(o: VerifyOptions): Promise<VerifyResult> {
@@ -41,13 +57,17 @@ export async function verifyCertificate(o: VerifyOptions): Promise<VerifyResult>
     const json = await input(o.certificate, 'certificate');
     const p7s = await input(o.sig ?? defaultSignaturePath(o.certificate), 'signature');
     const ca = await input(o.ca, 'CA certificate');
+    const crl = o.crl !== undefined ? await input(o.crl, 'CRL') : undefined;
     if (o.backup !== undefined && !(await stat(o.backup).catch(() => undefined))?.isDirectory()) {
       throw new PosdecomError(ErrorCode.UsageBadFile, `backup ${o.backup} is not a directory`);
     }
     const report = await verifyBytes(json, p7s, ca.toString('utf8'), {
+      jobDir: dirname(o.certificate),
+      ...(crl !== undefined ? { crl } : {}),
       ...(o.backup !== undefined ? { backupDir: o.backup } : {}),
     });
     const c = report.certificate;
+    const v = report.validation;
     return {
       ok: report.ok,
       exitCode: report.ok ? ExitCode.Success : ExitCode.VerifyFailed,
@@ -57,6 +77,16 @@ export async function verifyCertificate(o: VerifyOptions): Promise<VerifyResult>
             id: c.certificateId,
             device: { vendor: c.device.vendor, model: c.device.model, serial: c.device.serial },
             overall: { result: c.overall.result, reasons: [...c.overall.reasons] },
+          }
+        : null,
+      signingTime: report.signingTime ?? null,
+      validation: v
+        ? {
+            ok: v.ok,
+            validator: v.validator ?? null,
+            outcome: v.outcome ?? null,
+            validatedAt: v.validatedAt ?? null,
+            note: v.note ?? null,
           }
         : null,
     };

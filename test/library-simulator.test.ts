@@ -11,7 +11,9 @@ import {
 import { createSimulatedTerminal, SIMULATOR_MODELS, type SimulatedTerminal } from '../api/simulator.js';
 import { ExitCode } from '../agent/exit-codes.js';
 import { decodeFrame, encodeFrame } from '../protocol/line/frame.js';
-import { createOrganisationPki, type OrganisationPki } from '../wipe/pki/ca.js';
+import { loadSigner } from '../wipe/certificate/sign.js';
+import { createOrganisationPki, issueTechnician, loadCa, type OrganisationPki } from '../wipe/pki/ca.js';
+import { writeValidation } from '../wipe/validation/create.js';
 import { runCli } from './helpers/cli.js';
 
 /**
@@ -94,6 +96,10 @@ describe('the simulator and decommission library', () => {
       overall: { result: 'PASS' },
     });
     expect(verified.checks.map((c) => c.name)).toContain('backup');
+    // As `posdecom verify`: the journal and audit log beside the certificate are checked too.
+    expect(verified.checks.find((c) => c.name === 'bound-files')).toMatchObject({ ok: true });
+    expect(verified.signingTime).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(verified.validation).toBeNull();
   });
 
   it('takes other faults while a job runs: an erase lie set after the plan is caught by the read-back', async () => {
@@ -169,6 +175,17 @@ describe('the simulator and decommission library', () => {
     });
     const missing = verifyCertificate({ certificate: join(dir, 'none.json'), ca: pki.caCertPath });
     await expect(missing).rejects.toMatchObject({ exitCode: ExitCode.Usage });
+    const noAttest = runDecommission({
+      ...jobOptions(t, 'noattest'),
+      attest: [join(dir, 'none.attest.json')],
+    });
+    await expect(noAttest).rejects.toMatchObject({ exitCode: ExitCode.Usage });
+    const oddParts = runDecommission({ ...jobOptions(t, 'oddparts'), backupPartSize: 1000 });
+    await expect(oddParts).rejects.toMatchObject({
+      exitCode: ExitCode.Usage,
+      message: expect.stringContaining('multiple of 4096'),
+    });
+    expect(t.state().requests.HELLO ?? 0).toBe(0);
   });
 
   it('forgets its port when closed, so a job cannot reach a terminal that is gone', async () => {
@@ -177,5 +194,59 @@ describe('the simulator and decommission library', () => {
     const result = await runDecommission(jobOptions(t, 'gone'));
     expect(result.exitCode).not.toBe(ExitCode.Success);
     expect(result.certificate).toBeNull();
+  });
+
+  it('verifies as the CLI does with a validation beside the certificate and a CRL that lists the signer', async () => {
+    const t = await terminal(307);
+    const result = await runDecommission(jobOptions(t, 'validated'));
+    expect(result.exitCode).toBe(ExitCode.Success);
+    const validatorDir = join(dir, 'validator');
+    await issueTechnician(await loadCa(pki.dir, PASSPHRASE), validatorDir, {
+      passphrase: PASSPHRASE,
+      name: 'Vera Validator',
+      email: 'vera@example.org',
+      keyBits: 2048,
+      iterations: 1000,
+    });
+    await writeValidation(result.certificate!.json, await loadSigner(validatorDir, PASSPHRASE), {
+      outcome: 'accepted',
+      note: 'Checked against the work order.',
+      tool: { name: 'posdecom', version: 'test' },
+    });
+    const validated = await verifyCertificate({ certificate: result.certificate!.json, ca: pki.caCertPath });
+    expect(validated.ok).toBe(true);
+    expect(validated.validation).toMatchObject({
+      ok: true,
+      validator: 'Vera Validator',
+      outcome: 'accepted',
+    });
+
+    const env = { POSDECOM_CA_PASSPHRASE: PASSPHRASE };
+    const revoke = [
+      'ca',
+      'revoke',
+      '--ca',
+      pki.dir,
+      '--cert',
+      pki.technicianCertPath,
+      '--reason',
+      'keyCompromise',
+    ];
+    expect((await runCli(revoke, env)).code).toBe(ExitCode.Success);
+    const crl = join(dir, 'ca.crl.pem');
+    expect((await runCli(['ca', 'crl', '--ca', pki.dir, '--out', crl], env)).code).toBe(ExitCode.Success);
+    const revoked = await verifyCertificate({
+      certificate: result.certificate!.json,
+      ca: pki.caCertPath,
+      crl,
+    });
+    expect(revoked).toMatchObject({ ok: false, exitCode: ExitCode.VerifyFailed });
+    expect(revoked.checks.filter((c) => !c.ok).map((c) => c.name)).toContain('revocation');
+    const badCrl = verifyCertificate({
+      certificate: result.certificate!.json,
+      ca: pki.caCertPath,
+      crl: pki.caCertPath,
+    });
+    await expect(badCrl).rejects.toMatchObject({ exitCode: ExitCode.Usage });
   });
 });
