@@ -27,11 +27,18 @@ export interface DriverCapabilities {
   links: LinkKind[];
   /** Can list stores with digests and read them by offset. */
   readStores: boolean;
+  /**
+   * The stores the terminal announced before anyone asked for the list (line protocol: HELLO
+   * `caps.stores`, names or kinds): a later list that leaves one out is a terminal hiding it.
+   */
+  stores: string[];
   /** Erase methods, strongest first. */
   erase: EraseMethod[];
   /** The terminal has its own erase verification (the agent reads back regardless). */
   terminalEraseVerify: boolean;
   keyInventory: boolean;
+  /** Key slots the terminal announced; its key inventory must account for every one. */
+  keySlots: number;
   zeroize: boolean;
   unbind: boolean;
   finalize: boolean;
@@ -54,6 +61,8 @@ export interface EraseProgress {
   total: number;
   method?: EraseMethod;
   passes?: number;
+  /** Crypto erase: the terminal reports the media key destroyed (true) or kept (false); absent = not reported. */
+  keyDestroyed?: boolean;
 }
 
 export interface TerminalVerifyResult {
@@ -81,6 +90,8 @@ export interface DriverEvents {
   progress?: (op: string, done: number, total: number) => void;
   tamper?: (detail: string) => void;
   discard?: (reason: string) => void;
+  /** A reply carried fields the protocol does not name: they were left out, this many. */
+  fieldsDropped?: (type: string, count: number) => void;
 }
 
 export interface TerminalDriver {

@@ -29,6 +29,8 @@ import { Session, type SessionOptions } from './session/session.js';
 export class LineProtocolDriver implements TerminalDriver {
   readonly protocol: string;
   private events: DriverEvents = {};
+  /** Fields dropped before anyone listened (HELLO's), reported to the first listener. */
+  private unreported = 0;
 
   private constructor(
     readonly session: Session,
@@ -36,12 +38,14 @@ export class LineProtocolDriver implements TerminalDriver {
     readonly version: ProtocolVersion,
   ) {
     this.protocol = `posdecom-line/${version}`;
+    this.unreported = session.counters.fieldsDropped;
     session.on('event', (type: string, header: Record<string, unknown>) => {
       if (type === 'PROGRESS' && typeof header.op === 'string') {
         this.events.progress?.(header.op, Number(header.done) || 0, Number(header.total) || 0);
-      } else if (type === 'TAMPER') this.events.tamper?.(String(header.detail ?? '').slice(0, 128));
+      } else if (type === 'TAMPER') this.events.tamper?.(tamperDetail(header.detail));
     });
     session.on('discard', (reason: string) => this.events.discard?.(reason));
+    session.on('fields-dropped', (type: string, count: number) => this.events.fieldsDropped?.(type, count));
   }
 
   /** `onSession` sees the session before HELLO, e.g. to record every frame of it. */
@@ -61,9 +65,11 @@ export class LineProtocolDriver implements TerminalDriver {
         forwardSaf: hasSafQueue(n.proto),
         links: [...n.caps.links],
         readStores: true,
+        stores: [...n.caps.stores],
         erase: [...n.caps.erase],
         terminalEraseVerify: true,
         keyInventory: n.caps.keySlots > 0,
+        keySlots: n.caps.keySlots,
         zeroize: n.caps.keySlots > 0,
         unbind: true,
         finalize: true,
@@ -75,13 +81,17 @@ export class LineProtocolDriver implements TerminalDriver {
     }
   }
 
-  /** Settling talks to a host and STORES hashes every store: allow them ten ordinary timeouts. */
+  /** Settling talks to a host and STORES hashes every store: ten ordinary timeouts. */
   private slowTimeout(): number {
     return this.session.options.requestTimeoutMs * 10;
   }
 
   on(events: DriverEvents): void {
     this.events = { ...this.events, ...events };
+    if (this.unreported > 0 && events.fieldsDropped) {
+      events.fieldsDropped('HELLO', this.unreported);
+      this.unreported = 0;
+    }
   }
 
   async identify(): Promise<Identity> {
@@ -100,8 +110,9 @@ export class LineProtocolDriver implements TerminalDriver {
   }
 
   async status(): Promise<Status> {
+    // Only the fields s.6.3 names (session/reply.ts). A 1.0 terminal has no SAF queue to report;
+    // from 1.1 on, a STATUS without it leaves money out.
     const { ok: _ok, data: _data, saf, ...rest } = await this.session.request('STATUS', {});
-    // A 1.0 terminal has no SAF queue to report; from 1.1 on, a STATUS without it leaves money out.
     if (hasSafQueue(this.version) && !saf) {
       throw new PosdecomError(
         ErrorCode.SessionMalformed,
@@ -199,7 +210,16 @@ export class LineProtocolDriver implements TerminalDriver {
         `ERASE reply names ${r.store}/${r.op}, not ${store}/${op}`,
       );
     }
-    return { op, store, state: r.state, done: 0, total: 0, method: r.method, passes: r.passes };
+    return {
+      op,
+      store,
+      state: r.state,
+      done: 0,
+      total: 0,
+      method: r.method,
+      passes: r.passes,
+      ...(r.keyDestroyed === undefined ? {} : { keyDestroyed: r.keyDestroyed }),
+    };
   }
 
   async eraseStatus(op: string): Promise<EraseProgress> {
@@ -212,7 +232,14 @@ export class LineProtocolDriver implements TerminalDriver {
         `ERASE_STATUS reports ${r.done} bytes done of ${r.total}, more than there is; stopping`,
       );
     }
-    return { op, store: r.store, state: r.state, done: r.done, total: r.total };
+    return {
+      op,
+      store: r.store,
+      state: r.state,
+      done: r.done,
+      total: r.total,
+      ...(r.keyDestroyed === undefined ? {} : { keyDestroyed: r.keyDestroyed }),
+    };
   }
 
   async terminalVerifyErase(store: string): Promise<{ verified: boolean; method: string; pattern: string }> {
@@ -262,4 +289,10 @@ export class LineProtocolDriver implements TerminalDriver {
   async close(): Promise<void> {
     await this.session.close();
   }
+}
+
+/** A TAMPER detail reaches screen and journal: printable and bounded, so it cannot paint or flood them. */
+function tamperDetail(detail: unknown): string {
+  if (typeof detail !== 'string') return '';
+  return detail.replace(/[^\x20-\x7e]/g, '?').slice(0, 128);
 }

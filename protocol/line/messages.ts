@@ -184,6 +184,8 @@ export interface EraseReply {
   method: EraseMethod;
   passes: number;
   state: EraseState;
+  /** Method `crypto`, state `done`: whether the store's media key was destroyed (absent: not reported). */
+  keyDestroyed?: boolean;
 }
 export interface EraseStatusRequest {
   op: string;
@@ -195,6 +197,7 @@ export interface EraseStatusReply {
   state: EraseState;
   done: number;
   total: number;
+  keyDestroyed?: boolean;
 }
 
 export interface VerifyEraseRequest {

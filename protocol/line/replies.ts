@@ -104,20 +104,26 @@ export const replyShapes: Record<MessageType, Check> = {
     length: int(0, 1_048_576),
     z: literal('none', 'deflate'),
   }),
-  ERASE: obj({
-    op: str(64, OP),
-    store: STORE_NAME,
-    method: literal(...ERASE_METHODS),
-    passes: int(1, 64),
-    state: literal('running', 'done', 'failed'),
-  }),
-  ERASE_STATUS: obj({
-    op: str(64, OP),
-    store: STORE_NAME,
-    state: literal('running', 'done', 'failed'),
-    done: int(0, MAX_SIZE),
-    total: int(0, MAX_SIZE),
-  }),
+  ERASE: obj(
+    {
+      op: str(64, OP),
+      store: STORE_NAME,
+      method: literal(...ERASE_METHODS),
+      passes: int(1, 64),
+      state: literal('running', 'done', 'failed'),
+    },
+    { keyDestroyed: bool },
+  ),
+  ERASE_STATUS: obj(
+    {
+      op: str(64, OP),
+      store: STORE_NAME,
+      state: literal('running', 'done', 'failed'),
+      done: int(0, MAX_SIZE),
+      total: int(0, MAX_SIZE),
+    },
+    { keyDestroyed: bool },
+  ),
   VERIFY_ERASE: obj({ store: STORE_NAME, verified: bool, method: str(64), pattern: str(64) }),
   KEYS: obj({
     // Slots are numbered from 1 (s.6.14, 1.1); 0 is accepted from a 1.0 terminal that counted from 0.

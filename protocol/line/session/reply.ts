@@ -2,19 +2,23 @@ import type { Frame } from '../frame.js';
 import { ErrorCode, PosdecomError } from '../../errors.js';
 import type { ErrorReply, MessageType } from '../messages.js';
 import { errorShape, replyShapes } from '../replies.js';
+import { keepKnown } from '../shape.js';
 import type { Reply } from './types.js';
 
 export type Answer<T extends MessageType> =
-  { ok: true; reply: Reply<T> } | { ok: false; refusal: ErrorReply };
+  { ok: true; reply: Reply<T>; dropped: number } | { ok: false; refusal: ErrorReply; dropped: number };
 
 /**
  * The frame that answers a `type` request, checked against the catalogue (SPEC.md s.8): the
- * reply it carries, or the terminal's well-formed refusal. Anything else is malformed.
+ * reply it carries, or the terminal's well-formed refusal. Anything else is malformed. Only the
+ * fields the catalogue names are kept (s.3: unknown fields are ignored); `dropped` counts the
+ * rest, so the layers above can say how much a terminal said that nobody asked for.
  */
 export function readReply<T extends MessageType>(type: T, frame: Frame): Answer<T> {
-  const h = frame.header;
-  if (h.ok === true) {
-    const problem = replyShapes[type](h, '');
+  const { ok, ...fields } = frame.header;
+  const dropped = { count: 0 };
+  if (ok === true) {
+    const problem = replyShapes[type](fields, '');
     if (problem) {
       throw new PosdecomError(
         ErrorCode.SessionMalformed,
@@ -24,14 +28,16 @@ export function readReply<T extends MessageType>(type: T, frame: Frame): Answer<
         },
       );
     }
-    const reply = h as unknown as Reply<T>;
+    const kept = keepKnown(replyShapes[type], fields, dropped) as Record<string, unknown>;
+    const reply = { ok: true, ...kept } as unknown as Reply<T>;
     if (frame.data) reply.data = frame.data;
-    return { ok: true, reply };
+    return { ok: true, reply, dropped: dropped.count };
   }
-  if (h.ok !== false || errorShape(h, '')) {
+  if (ok !== false || errorShape(fields, '')) {
     throw new PosdecomError(ErrorCode.SessionMalformed, `malformed ${type} reply from the terminal`, {
       type,
     });
   }
-  return { ok: false, refusal: h as unknown as ErrorReply };
+  const kept = keepKnown(errorShape, fields, dropped) as Record<string, unknown>;
+  return { ok: false, refusal: { ok: false, ...kept } as unknown as ErrorReply, dropped: dropped.count };
 }

@@ -56,6 +56,7 @@ export class Session extends EventEmitter {
     discarded: {},
     eventsDropped: 0,
     unknownEvents: 0,
+    fieldsDropped: 0,
   };
   private readonly framer: Framer;
   private readonly slots = new RequestWindow(() => this.window);
@@ -151,6 +152,10 @@ export class Session extends EventEmitter {
   ): Promise<Reply<T>> {
     for (let busy = 0; ; busy++) {
       const answer = readReply(type, await this.exchange(type, header as Record<string, unknown>, options));
+      if (answer.dropped > 0) {
+        this.counters.fieldsDropped += answer.dropped;
+        this.emit('fields-dropped', type, answer.dropped);
+      }
       if (answer.ok) return answer.reply;
       const err = answer.refusal;
       if (err.code === 'BUSY' && busy < this.options.maxBusyRetries) {

@@ -74,4 +74,6 @@ export interface SessionCounters {
   eventsDropped: number;
   /** Events of a type s.6.19 does not define, ignored. */
   unknownEvents: number;
+  /** Reply fields the catalogue does not name, left out before anyone read them (s.3). */
+  fieldsDropped: number;
 }
