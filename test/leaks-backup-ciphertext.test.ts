@@ -18,6 +18,8 @@ import { runJob, testPki, type TestPki } from './helpers/job-harness.js';
 let root: string;
 let pki: TestPki;
 let backupDir: string;
+/** Each store before the job, and as the job backs it up (after its batch is settled). */
+const before = new Map<string, Buffer>();
 const plain = new Map<string, Buffer>();
 
 interface Captured {
@@ -48,16 +50,19 @@ beforeAll(async () => {
   // A terminal that keeps clear card data (PCI DSS would fail it): the worst the backup must hold.
   const sim = await SimulatedTerminal.create({ model: 'countertop', seed: 4201, noncompliant: true });
   try {
-    // The plaintext, read before the job erases it, with the SAF queue already forwarded (the
-    // job forwards it first, which rewrites the saf store).
+    // The plaintext, read before the job erases it: as it was, and as the job backs it up once the
+    // SAF queue is forwarded (which rewrites the saf store) and the batch settled (which moves the
+    // batch to the host and appends to settlements and logs).
     const [ours, theirs] = createLinkPair();
     sim.attach(theirs);
     const client = new RawClient(ours);
     const { session } = await client.hello();
+    const stores = (await client.request('STORES')).stores as { name: string; size: number }[];
+    for (const s of stores) before.set(s.name, sim.readStoreBytes(s.name, 0, s.size));
     await client.authenticate(sim.authorityCode, sim.identity.serial, String(session));
     expect(await client.request('FORWARD', { op: 'before-the-job' })).toMatchObject({ ok: true });
-    const stores = (await client.request('STORES')).stores as { name: string; size: number }[];
-    for (const s of stores) plain.set(s.name, sim.readStoreBytes(s.name, 0, s.size));
+    expect(await client.request('SETTLE', { op: 'test:settle' })).toMatchObject({ ok: true });
+    for (const s of stores) plain.set(s.name, sim.readStoreBytes(s.name, 0, sim.storeSize(s.name)));
     const run = await runJob({ peer: sim, dir: join(root, 'job') });
     expect(run.exitCode, run.output).toBe(0);
   } finally {
@@ -73,8 +78,8 @@ afterAll(async () => {
 
 describe('encrypted backups', () => {
   it('hold card data in plaintext before encryption, so the checks below mean something', () => {
-    expect(findPans(plain.get('saf')!.toString('latin1')).length).toBeGreaterThan(20);
-    expect(findPans(plain.get('batch')!.toString('latin1')).length).toBeGreaterThan(20);
+    expect(findPans(before.get('saf')!.toString('latin1')).length).toBeGreaterThan(20);
+    expect(findPans(before.get('batch')!.toString('latin1')).length).toBeGreaterThan(20);
   });
 
   it('contain no card number and no 32-byte run of any store’s plaintext', async () => {
@@ -83,7 +88,7 @@ describe('encrypted backups', () => {
     for (const f of files) {
       const cipher = await readFile(join(backupDir, f));
       expect(findPans(cipher.toString('latin1')), f).toEqual([]);
-      for (const [name, bytes] of plain) {
+      for (const [name, bytes] of [...before, ...plain]) {
         for (let at = 0; at + 32 <= bytes.length; at += Math.max(32, Math.floor(bytes.length / 64))) {
           const window = bytes.subarray(at, at + 32);
           if (window.every((b) => b === window[0])) continue; // padding runs say nothing

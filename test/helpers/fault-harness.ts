@@ -66,7 +66,7 @@ export const SMALL: Pick<SimOptions, 'storeScale' | 'eraseBytesPerSecond'> = {
 export interface Rig {
   terminal: SimulatedTerminal;
   port: string;
-  /** sha256 of each store's real bytes as the job backs them up (after FORWARD): the ground truth. */
+  /** sha256 of each store's real bytes as the job backs them up (after FORWARD and SETTLE): the ground truth. */
   truth: Map<string, string>;
   workOrder: WorkOrder;
 }

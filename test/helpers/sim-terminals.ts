@@ -38,7 +38,9 @@ export async function authorizedSession(t: SimulatedTerminal): Promise<RawClient
 
 /**
  * The ground truth a job's backups must match: each store's digest as the job reads it, which
- * for the saf store is after its queue was forwarded (money first: FORWARD rewrites the store).
+ * for the saf store is after its queue was forwarded (money first: FORWARD rewrites the store),
+ * and for batch, settlements and logs after the batch was settled (SPEC.md s.6.7: settling
+ * empties the batch store and appends to settlements and logs; a refused SETTLE changes nothing).
  * Taken from a twin of the terminal, so the terminal under test is not touched; the twin keeps
  * the options that decide whether FORWARD succeeds and drops the faults that would cut its link.
  */
@@ -51,6 +53,7 @@ export async function storeDigestsAsBackedUp(options: SimOptions): Promise<Map<s
   try {
     const c = await authorizedSession(twin);
     await c.request('FORWARD', { op: 'ground-truth:forward' });
+    await c.request('SETTLE', { op: 'ground-truth:settle' });
     c.close();
     return new Map(twin.storeNames.map((name) => [name, twin.storeDigest(name)]));
   } finally {

@@ -52,6 +52,8 @@ export class Device {
   battery: { percent: number; charging: boolean } | null;
   readonly faults: FaultInjector;
   readonly eraser: Eraser;
+  /** Epoch ms of the stores' first records: the terminal's own records are dated from it. */
+  readonly epoch: number;
   link: DeviceLink = { connected: () => false, event: () => undefined, pull: () => undefined };
   private persistFailure: string | undefined;
   /** Inside asOneWrite: saves wait, so a change and its op record reach the file together. */
@@ -64,6 +66,7 @@ export class Device {
     this.authorityCode = authorityCodeFor(seed, this.birth.serial);
     const saved = options.statePath ? loadState(options.statePath, seed, options.model) : undefined;
     const epoch = Date.UTC(2025, 5, 1) + (Math.abs(seed) % 90) * 86_400_000;
+    this.epoch = epoch;
     for (const p of this.profile.stores) {
       const size = storeSize(options, p.name, p.size);
       const ctx = {
@@ -77,10 +80,7 @@ export class Device {
         noncompliant: options.noncompliant,
       };
       const content = new StoreContent(ctx, size);
-      this.stores.set(
-        p.name,
-        new Store(p.name, p.kind, size, p.cardData, content, saved?.stores[p.name], p.media),
-      );
+      this.stores.set(p.name, new Store(p.name, p.kind, p.cardData, content, saved?.stores[p.name], p.media));
     }
     this.keys = new KeySlots(this.profile.keySlots, seed, saved?.keysZeroized ?? []);
     for (const c of this.profile.channels) this.channels.set(c, saved?.channels[c] ?? true);

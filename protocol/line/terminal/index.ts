@@ -3,7 +3,7 @@
  * decommission job in CI and at an integrator's. Everything else in this directory is its
  * implementation; code outside it imports from here.
  */
-export { SimulatedTerminal } from './terminal.js';
+export { SimulatedTerminal, type GroundTruth } from './terminal.js';
 export type { SimOptions } from './options.js';
 export { MODEL_NAMES, type ModelName } from './models.js';
 export { parseFaults, type FaultSpec, type DisconnectAt, type FaultPosition } from './faults.js';

@@ -84,7 +84,8 @@ const isStore = (v: unknown): v is StorePersisted =>
   isBool(v.erased) &&
   (v.method === null || isMethod(v.method)) &&
   isNum(v.eraseCount) &&
-  isBool(v.lied);
+  isBool(v.lied) &&
+  (v.appended === undefined || arrayOf(isStr)(v.appended));
 const isJob = (v: unknown): v is EraseJob =>
   isObj(v) &&
   [v.op, v.store, v.salt].every(isStr) &&

@@ -19,6 +19,12 @@ export interface StorePersisted {
   eraseCount: number;
   /** Set when an erase "completed" under the erase-lie fault: the claim and the bytes differ. */
   lied: boolean;
+  /**
+   * Records the terminal wrote after the generated content (latin1), oldest first: what a
+   * settlement adds to `settlements` and `logs`. Absent in state files from before 1.1 of the
+   * simulator: nothing appended.
+   */
+  appended?: string[];
 }
 
 const DIGEST_CACHE = 8;
@@ -41,7 +47,6 @@ export class Store {
   constructor(
     readonly name: string,
     readonly kind: StoreKind,
-    readonly size: number,
     readonly cardData: boolean,
     content: StoreContent,
     persisted: StorePersisted | undefined,
@@ -49,6 +54,25 @@ export class Store {
   ) {
     this.content = content;
     this.state = persisted ?? { layout: ORIGINAL, erased: false, method: null, eraseCount: 0, lied: false };
+    content.append((this.state.appended ?? []).map((r) => Buffer.from(r, 'latin1')));
+  }
+
+  /** Grows with every record the terminal appends; an erase keeps it (SPEC.md s.6.11). */
+  get size(): number {
+    return this.content.size;
+  }
+
+  /** The terminal writes records of its own after the current end (the caller persists). */
+  append(records: string[]): void {
+    if (records.length === 0) return;
+    this.content.append(records.map((r) => Buffer.from(r, 'latin1')));
+    this.state = { ...this.state, appended: [...(this.state.appended ?? []), ...records] };
+    this.original.clear();
+  }
+
+  /** The store's records are cleared as flash is, to 0xFF (a settled batch); not an erase. */
+  clear(): void {
+    this.state = { ...this.state, layout: { base: { kind: 'ones' } } };
   }
 
   read(offset: number, length: number): Buffer {
@@ -94,7 +118,8 @@ export class Store {
   /** sha256 of a layout's bytes; cached per layout, so an unchanged store is hashed once. */
   *digestSteps(layout: Layout = this.state.layout): Steps<string> {
     if (isOriginal(layout)) return (yield* this.originalFacts(forwardedIn(layout))).sha256;
-    const key = JSON.stringify(layout);
+    // The same layout over a store that has grown since is other content.
+    const key = `${this.size}|${JSON.stringify(layout)}`;
     const hit = this.digests.get(key);
     if (hit) return hit;
     const hash = createHash('sha256');

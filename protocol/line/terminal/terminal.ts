@@ -10,6 +10,16 @@ import { ErrorCode, PosdecomError } from '../../errors.js';
 import type { Identity } from '../../domain.js';
 import type { ByteEndpoint } from '../../transport/memory-link.js';
 
+export interface GroundTruth {
+  channels: Record<string, boolean>;
+  links: Record<string, boolean>;
+  batchOpen: boolean;
+  bound: boolean;
+  decommissioned: boolean;
+  keysLoaded: boolean[];
+  stores: Record<string, { size: number; erasedBytes: boolean }>;
+}
+
 /**
  * The simulated payment terminal: the protocol's reference peer (SPEC.md). A Device (what a
  * power cycle keeps) behind at most one Connection at a time (what a cable pull loses).
@@ -81,11 +91,6 @@ export class SimulatedTerminal {
     return runSync(this.store(name).digestSteps());
   }
 
-  /** A store's size in bytes (what STORES reports). */
-  storeSize(name: string): number {
-    return this.store(name).size;
-  }
-
   readStoreBytes(name: string, offset: number, length: number): Buffer {
     const store = this.store(name);
     if (!(
@@ -98,6 +103,34 @@ export class SimulatedTerminal {
       throw new RangeError(`[${offset}, +${length}) is outside ${name} (size ${store.size})`);
     }
     return store.read(offset, length);
+  }
+
+  /** Size of the store now: it grows when the terminal appends records of its own (a settlement). */
+  storeSize(name: string): number {
+    return this.store(name).size;
+  }
+
+  /**
+   * Ground truth for tests, whatever the terminal claims on the wire: what is switched on, the
+   * batch, the binding, the key slots (true = still loaded) and whether each store's bytes
+   * really are an erase's result.
+   */
+  truth(): GroundTruth {
+    const d = this.device;
+    return {
+      channels: Object.fromEntries(d.channels),
+      links: Object.fromEntries(d.links),
+      batchOpen: d.batch.open,
+      bound: d.bound,
+      decommissioned: d.decommissioned,
+      keysLoaded: d.keys.slots().map((k) => k.kcv !== null),
+      stores: Object.fromEntries(
+        [...d.stores].map(([name, s]) => [
+          name,
+          { size: s.size, erasedBytes: s.state.erased && !s.state.lied && !s.state.layout.over?.length },
+        ]),
+      ),
+    };
   }
 
   /** Erase operations the store has actually begun (duplicates and replayed ops do not count). */

@@ -1,6 +1,7 @@
 import { bool, Refusal, str } from './refusal.js';
 import { enableBlockers, finalizeBlockers, unbindBlockers } from './rules.js';
 import { ok, type Handler } from './handler.js';
+import { recordSettlement } from '../settlement.js';
 import type { Channel, LinkKind } from '../../../domain.js';
 
 /**
@@ -64,8 +65,9 @@ export const settle: Handler = ({ device }) => {
   if (!device.batch.open) return ok({ batchId: '', count: 0, totals: [] });
   const batchId = String(device.batch.number).padStart(6, '0');
   reachHost(device, 'SETTLE');
-  const { count, totals } = device.batch;
-  device.batch = { open: false, count: 0, totals: [], number: device.batch.number + 1 };
+  const { count, totals, number } = device.batch;
+  device.batch = { open: false, count: 0, totals: [], number: number + 1 };
+  recordSettlement(device, { batchId, count, totals }, number);
   device.persist();
   return ok({ batchId, count, totals });
 };

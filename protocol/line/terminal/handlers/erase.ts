@@ -21,7 +21,22 @@ export function storeNamed(device: Device, name: string): Store {
 
 /** ERASE's reply for a job, now: what a repeated op also gets (s.7.5: a running ERASE returns its state). */
 export function eraseReply(job: EraseJob): Reply {
-  return ok({ op: job.op, store: job.store, method: job.method, passes: job.passes, state: job.state });
+  return ok({
+    op: job.op,
+    store: job.store,
+    method: job.method,
+    passes: job.passes,
+    state: job.state,
+    ...keyReport(job),
+  });
+}
+
+/**
+ * A finished crypto erase reports the media key destroyed (s.6.11). Under erase-lie it says so
+ * too: that is the lie.
+ */
+function keyReport(job: EraseJob): { keyDestroyed?: boolean } {
+  return job.method === 'crypto' && job.state === 'done' ? { keyDestroyed: true } : {};
 }
 
 export const erase: Handler = ({ device, header }) => {
@@ -58,7 +73,7 @@ export const eraseStatus: Handler = ({ device, header }) => {
   const op = opId(header);
   const job = device.jobs.get(op);
   if (!job) throw new Refusal('BAD_REQUEST', `no erase with op '${op}' is known to this terminal`);
-  return ok({ op, store: job.store, state: job.state, done: job.done, total: job.total });
+  return ok({ op, store: job.store, state: job.state, done: job.done, total: job.total, ...keyReport(job) });
 };
 
 export const verifyErase: Handler = async ({ device, header }) => {
