@@ -89,7 +89,18 @@ export class Journal {
     return entries;
   }
 
+  get closed(): boolean {
+    return this.fd < 0;
+  }
+
   append(type: JournalEntryType, fields: Omit<JournalEntry, 'n' | 'at' | 'type'> = {}): JournalEntry {
+    if (this.fd < 0) {
+      // Closed once the certificate bound it by digest: a later line would break that binding.
+      throw new PosdecomError(
+        ErrorCode.WorkflowPrecondition,
+        `${this.path} is closed; nothing more is journaled`,
+      );
+    }
     const entry: JournalEntry = { n: ++this.n, at: new Date().toISOString(), type, ...fields };
     const text = JSON.stringify(entry) + '\n';
     writeSync(this.fd, text);

@@ -9,16 +9,29 @@ const reply = (type: string, edit: Required<Rule>['toAgent']): Rule => ({
   toAgent: (p, w) => (p.frame.kind === 'R' && p.frame.type === type ? edit(p, w) : undefined),
 });
 
-/** Edits the first STORES answer's entry for `store` (later answers, after erase, pass untouched). */
-const storeEntry = (store: string, edit: (s: Record<string, unknown>) => void): Rule =>
-  reply('STORES', (p) => {
-    if (p.nth !== 1) return undefined;
-    const stores = structuredClone(p.frame.header.stores) as Record<string, unknown>[];
-    const entry = stores.find((s) => s.name === store);
-    if (!entry) throw new Error(`no store ${store}`);
-    edit(entry);
-    return frameLine({ ...p.frame, header: { ...p.frame.header, stores } });
-  });
+/**
+ * Edits `store`'s entry in every STORES answer until the first ERASE (the store list is read
+ * again before each backup, so a lie told once would be a different lie: see the shrink case).
+ * With `firstOnly`, only the first answer lies.
+ */
+const storeEntry = (store: string, edit: (s: Record<string, unknown>) => void, firstOnly = false): Rule => {
+  let erasing = false;
+  return {
+    toTerminal: (p) => {
+      if (p.frame.type === 'ERASE') erasing = true;
+      return undefined;
+    },
+    toAgent: (p) => {
+      if (p.frame.kind !== 'R' || p.frame.type !== 'STORES' || erasing) return undefined;
+      if (firstOnly && p.nth !== 1) return undefined;
+      const stores = structuredClone(p.frame.header.stores) as Record<string, unknown>[];
+      const entry = stores.find((s) => s.name === store);
+      if (!entry) throw new Error(`no store ${store}`);
+      edit(entry);
+      return frameLine({ ...p.frame, header: { ...p.frame.header, stores } });
+    },
+  };
+};
 
 const firstRead = (store: string, edit: Required<Rule>['toAgent']): Rule => {
   let done = false;
@@ -51,6 +64,14 @@ describe('hostile terminal: sizes, offsets and digests', () => {
       rules: () => [storeEntry('config', (s) => (s.size = 2 ** 40))],
       exit: 4,
       error: /terminal refused READ: RANGE/,
+    },
+    {
+      title:
+        'stops as an anomaly (exit 6) before anything is erased when a store shrinks between two STORES answers with no erase between them',
+      rules: () => [storeEntry('config', (s) => (s.size = 2 ** 40), true)],
+      exit: 6,
+      error: /contradict each other: config shrank from 1099511627776 bytes/,
+      check: (_run, proxy) => expect(Object.values(proxy.eraseCounts())).toEqual([0, 0, 0, 0, 0, 0]),
     },
     {
       title: 'stops as protocol error (exit 4) when a READ answer names a negative offset',

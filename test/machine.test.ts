@@ -15,11 +15,13 @@ const store = (name: string, over: Partial<StoreFacts> = {}): StoreFacts => ({
   cardData: name === 'batch' || name === 'saf',
   backup: 'verified',
   erase: 'pending',
+  changes: 0,
   ...over,
 });
 
 const fresh: JobFacts = {
   inventoried: false,
+  anomalies: [],
   acceptance: 'pending',
   saf: 'pending',
   settle: 'pending',
@@ -188,6 +190,21 @@ const table: [string, JobFacts, Action][] = [
       stores: [store('journal', { backup: 'omitted', cardData: false })],
     },
     { do: 'skip', step: 'erase', target: 'journal', reason: 'no verified backup of this store' },
+  ],
+  [
+    'a terminal whose answers contradict each other is changed no further',
+    { ...afterNetwork, anomalies: ['STORES no longer lists saf', 'journal shrank'] },
+    {
+      do: 'stop',
+      kind: 'anomaly',
+      reason:
+        "the terminal's answers contradict each other: STORES no longer lists saf (and 1 more); nothing more is changed",
+    },
+  ],
+  [
+    'a store whose bytes changed since its backup is backed up again before anything else',
+    { ...afterNetwork, stores: [store('journal', { backup: 'pending', changes: 1 }), store('batch')] },
+    { do: 'backup', store: 'journal' },
   ],
   ['keys are zeroized after every erase', afterErase, { do: 'zeroize' }],
   [

@@ -14,8 +14,8 @@ import {
 } from './helpers/fault-harness.js';
 
 /**
- * A new job journals three entries back to back before anything else: the job itself, then the
- * identify and authorize results. A crash between them (each is fsynced on its own) leaves a
+ * A new job journals five entries back to back before anything else: the job itself, then the
+ * identify and authorize intents and results. A crash between them (each is fsynced on its own) leaves a
  * journal that has the job but not the proof of whose terminal it is. The resumed run identifies
  * and authorizes again, and must record that, or the certificate says "identify: missing".
  */

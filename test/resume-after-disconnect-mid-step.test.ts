@@ -22,7 +22,10 @@ import { readReplies } from './helpers/fault-transcript.js';
  */
 
 const STORES = ['journal', 'batch', 'saf', 'settlements', 'logs', 'config'];
-/** Every store 48 KiB: a dozen READ replies each at the smallest line, and an erase of several ticks. */
+/**
+ * Every store 48 KiB (settlements and logs grow by a record when the batch settles): a dozen READ
+ * replies each at the smallest line, and an erase of several ticks.
+ */
 const EVEN = {
   storeSizes: Object.fromEntries(STORES.map((s) => [s, 48 * 1024])),
   eraseBytesPerSecond: 1024 * 1024,
@@ -81,7 +84,7 @@ describe('a backup cut off in the middle of a store', () => {
       expect(losses[0]!.at).toBeLessThan(indexOf(entries, 'result', 'backup', store));
       expect(entries.some((e) => e.type === 'resume')).toBe(false);
 
-      const size = 48 * 1024;
+      const size = r.terminal.storeSize(store);
       const reads = readReplies(record).filter((x) => x.step === `backup:${store}` && x.store === store);
       const before = reads.filter((x) => x.connection === 1);
       const after = reads.filter((x) => x.connection > 1);

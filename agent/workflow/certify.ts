@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Identity } from '../../protocol/domain.js';
 import type { AttestationInput, Transport, WipeCertificate } from '../../wipe/certificate/model.js';
@@ -31,7 +31,15 @@ export interface CertifyInput {
   journalPath: string;
   auditLogPath: string;
   transcriptPath: string | undefined;
+  /**
+   * Called with the certificate as it will be (only the bound files' digests still to come) so
+   * the journal can end with its result; after it returns, the bound files are never written
+   * again and their digests are taken.
+   */
+  seal?: (draft: WipeCertificate) => void;
 }
+
+const NOT_YET = '0'.repeat(64);
 
 async function sha256File(path: string): Promise<string> {
   return createHash('sha256')
@@ -60,7 +68,9 @@ export async function certify(i: CertifyInput): Promise<{ certificate: WipeCerti
   const attestations: AttestationInput[] = journaledAttestations(i.entries);
   const w = i.workOrder;
   const backupMade = steps.some((s) => s.step === 'backup' && s.result === 'PASS');
-  const certificate = buildCertificate({
+  const input = {
+    certificateId: randomUUID(),
+    issuedAt: new Date(),
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     technician: technicianFromCertificate(i.signer.certPem, {
       ...(w.technician.title ? { title: w.technician.title } : {}),
@@ -86,14 +96,23 @@ export async function certify(i: CertifyInput): Promise<{ certificate: WipeCerti
       location: backupMade ? (w.backupLocation ?? 'backup/ in the job directory') : null,
       manifestSha256: backupMade ? i.manifestSha256 : null,
     },
+    ...(w.postSanitizationClassification
+      ? { postSanitizationClassification: w.postSanitizationClassification }
+      : {}),
+  };
+  i.seal?.(
+    buildCertificate({
+      ...input,
+      boundFiles: { journalSha256: NOT_YET, auditLogSha256: NOT_YET, transcriptSha256: null },
+    }),
+  );
+  const certificate = buildCertificate({
+    ...input,
     boundFiles: {
       journalSha256: await sha256File(i.journalPath),
       auditLogSha256: await sha256File(i.auditLogPath),
       transcriptSha256: i.transcriptPath ? await sha256File(i.transcriptPath) : null,
     },
-    ...(w.postSanitizationClassification
-      ? { postSanitizationClassification: w.postSanitizationClassification }
-      : {}),
   });
   const files = await writeCertificateFiles(i.dir, certificate, i.signer);
   return { certificate, files: [files.json.path, files.signature.path, files.pdf.path] };

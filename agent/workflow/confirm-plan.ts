@@ -2,6 +2,7 @@ import { ExitCode } from '../exit-codes.js';
 import type { ConnectedTerminal } from './connect-terminal.js';
 import type { JobContext } from './context.js';
 import { initialFacts } from './facts.js';
+import { inventoryDiscrepancies } from './inventory-checks.js';
 import type { JobEnding, JobRun } from './job-run.js';
 import { planText } from './plan.js';
 import { takeInventory } from './preflight.js';
@@ -16,6 +17,9 @@ export async function showDryRunPlan(run: JobRun, t: ConnectedTerminal): Promise
   const facts = initialFacts(inventory, policy, t.driver.capabilities.zeroize);
   run.facts = facts;
   o.reporter.print(planText(inventory, t.workOrder, policy, facts));
+  // A real run would stop at these before its first change.
+  for (const d of inventoryDiscrepancies(inventory, t.driver.capabilities))
+    o.reporter.warn(`inventory: ${d}`);
   o.reporter.info('dry run: nothing was changed');
   return { exitCode: ExitCode.Success };
 }

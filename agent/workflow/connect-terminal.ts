@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { TerminalDriver } from '../../protocol/driver.js';
 import type { Identity } from '../../protocol/domain.js';
+import { isPosdecomError } from '../../protocol/errors.js';
 import { Journal } from '../journal.js';
 import { authorityCode, type WorkOrder } from '../work-order.js';
 import type { JobRun } from './job-run.js';
@@ -38,8 +39,20 @@ export async function connectAndAuthorize(run: JobRun): Promise<ConnectedTermina
   const authStarted = new Date();
   if (!o.dryRun) {
     transcript?.setStep('authorize');
-    await driver.authorize(identity.serial, code);
-    r.info(`authorized (authority ${workOrder.authority.reference})`);
+    const reference = workOrder.authority.reference;
+    try {
+      await driver.authorize(identity.serial, code);
+    } catch (err) {
+      // The reference and the outcome, never the code (nor the MAC made from it).
+      const refusal = isPosdecomError(err) ? String(err.context.code ?? err.code) : 'error';
+      run.audit.log.warn({ authorityReference: reference, result: 'refused', refusal }, 'authorization');
+      throw err;
+    }
+    run.audit.log.info(
+      { authorityReference: reference, result: 'authorized', method: 'HMAC-SHA256 challenge-response' },
+      'authorization',
+    );
+    r.info(`authorized (authority ${reference})`);
   }
   conn.pin(identity, o.dryRun ? undefined : code);
   return { driver, identity, workOrder, authStarted };

@@ -26,6 +26,8 @@ export interface ConnectionOptions {
   onLinkLost?: (what: string, err: PosdecomError) => void;
   /** The terminal's tamper sensor fired (it zeroizes its keys): worth a line in every record. */
   onTamper?: (detail: string) => void;
+  /** A reply carried fields the protocol does not name; they were dropped unread. */
+  onFieldsDropped?: (type: string, count: number) => void;
 }
 
 const LINK_LOSS = new Set([
@@ -35,16 +37,23 @@ const LINK_LOSS = new Set([
   ErrorCode.TransportOpenFailed,
 ]);
 
-type Who = Pick<Identity, 'serial' | 'vendor' | 'model'>;
+type Who = Pick<Identity, 'serial' | 'vendor' | 'model' | 'firmware'>;
 
 /**
- * A terminal that names another serial, vendor or model mid-job is not the one the job checked
- * against its work order: whatever it is, nothing more is done to it.
+ * A terminal that names another serial, vendor, model or firmware mid-job is not the one the job
+ * checked against its work order (or was re-flashed under it): whatever it is, nothing more is
+ * done to it.
  */
 export function checkSameTerminal(expected: Who, actual: Who, when: string): void {
   const e = expected;
   const a = actual;
-  if (a.serial === e.serial && a.vendor === e.vendor && a.model === e.model) return;
+  if (a.serial === e.serial && a.vendor === e.vendor && a.model === e.model) {
+    if (a.firmware === e.firmware) return;
+    throw new PosdecomError(
+      ErrorCode.WorkflowAnomaly,
+      `${when}, the terminal reports firmware ${a.firmware}, not ${e.firmware}; stopping`,
+    );
+  }
   throw new PosdecomError(
     ErrorCode.WorkflowAnomaly,
     `${when}, the terminal identifies as ${a.vendor} ${a.model} ${a.serial}, not ${e.vendor} ${e.model} ${e.serial}; stopping`,
@@ -57,11 +66,15 @@ export function isLinkLoss(err: unknown): boolean {
 
 export class Connection {
   private current: TerminalDriver | undefined;
-  private expected: { serial: string; vendor: string; model: string } | undefined;
+  private expected: Who | undefined;
   private authority: string | undefined;
   private closed = false;
   /** What earlier links (before a reconnect) dropped and resent. */
   private closedCounts: LinkCounts = NO_LINK_COUNTS;
+  /** Counts links established: an operation that failed on an older one just tries again. */
+  private generation = 0;
+  /** The reconnect under way: every operation the lost link failed waits for this one. */
+  private reconnecting: Promise<void> | undefined;
 
   constructor(private readonly o: ConnectionOptions) {}
 
@@ -79,7 +92,10 @@ export class Connection {
         { agent: `${TOOL_NAME}/${TOOL_VERSION}`, ...this.o.session },
         (session) => this.o.transcript?.attach(session),
       );
-      driver.on({ tamper: (detail) => this.o.onTamper?.(detail) });
+      driver.on({
+        tamper: (detail) => this.o.onTamper?.(detail),
+        fieldsDropped: (type, count) => this.o.onFieldsDropped?.(type, count),
+      });
       this.current = driver;
       return driver;
     } catch (err) {
@@ -100,12 +116,24 @@ export class Connection {
 
   /** From now on a reconnect must find this terminal, and re-authorizes with this code. */
   pin(identity: Identity, authorityCode: string | undefined): void {
-    this.expected = { serial: identity.serial, vendor: identity.vendor, model: identity.model };
+    this.expected = {
+      serial: identity.serial,
+      vendor: identity.vendor,
+      model: identity.model,
+      firmware: identity.firmware,
+    };
     this.authority = authorityCode;
   }
 
+  /**
+   * Runs `op` on the live link. When the link drops, one reconnect serves every operation it
+   * failed (erase verification reads with eight at once): the first to notice starts it, the
+   * others wait for it, and one that failed on a link already replaced simply tries again.
+   */
   async withLink<T>(what: string, op: (driver: TerminalDriver) => Promise<T>): Promise<T> {
-    for (let losses = 0, reauthorized = false; ; losses++) {
+    for (let losses = 0, reauthorized = false; ;) {
+      if (this.reconnecting) await this.reconnecting;
+      const generation = this.generation;
       try {
         return await op(this.driver());
       } catch (err) {
@@ -118,9 +146,16 @@ export class Connection {
           await this.driver().authorize(this.expected!.serial, this.authority!);
           continue;
         }
-        if (!isLinkLoss(err) || losses >= 5) throw err;
+        const lost = isLinkLoss(err);
+        const replaced = generation !== this.generation || this.reconnecting !== undefined;
+        if (replaced && (lost || (isPosdecomError(err) && err.code === ErrorCode.SessionClosed))) continue;
+        if (!lost || losses >= 5) throw err;
+        losses++;
         this.o.onLinkLost?.(what, err as PosdecomError);
-        await this.reconnect(what, err as PosdecomError);
+        this.reconnecting = this.reconnect(what, err as PosdecomError).finally(() => {
+          this.reconnecting = undefined;
+        });
+        await this.reconnecting;
       }
     }
   }
@@ -158,6 +193,7 @@ export class Connection {
         const e = this.expected;
         if (e) checkSameTerminal(e, identity, 'after reconnecting');
         if (this.authority !== undefined && e) await driver.authorize(e.serial, this.authority);
+        this.generation++;
         this.o.reporter.info('terminal back; continuing');
         return;
       } catch (err) {

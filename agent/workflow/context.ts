@@ -6,10 +6,12 @@ import type { Recipient, RecipientInfoSummary } from '../../wipe/cms/encrypt.js'
 import type { PlaintextObserver, StoreReader } from '../../wipe/backup/store-backup.js';
 import type { FingerprintKey } from '../../wipe/erasure/fingerprints.js';
 import type { Signer } from '../../wipe/certificate/sign.js';
+import type { BlockSketcher } from '../../wipe/erasure/sketch.js';
 import type { Journal } from '../journal.js';
 import type { Reporter } from '../reporter.js';
 import type { WorkOrder } from '../work-order.js';
 import type { CardDataBackup } from './machine.js';
+import type { StoreList } from './store-list.js';
 
 /** What the inventory step measured, journaled so a resumed job compares against it. */
 export interface Inventory {
@@ -51,6 +53,10 @@ export interface JobContext {
   inventory(): Inventory;
   /** The technician attested this step (`--attest`): an UNKNOWN there need not stop the job. */
   attested(step: string, target?: string): boolean;
+  /** The store list as last read, read again with cross-checks where the job needs it fresh. */
+  storeList: StoreList;
+  /** The job's keyed block sketches, taken at backup and compared at erase verification. */
+  sketcher: BlockSketcher;
   /** A stable op id for a destructive request, so a resend after a crash is not executed twice. */
   opId(step: string, target?: string): string;
 }

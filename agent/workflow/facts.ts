@@ -16,6 +16,7 @@ export interface JobPolicy {
 export function initialFacts(inventory: Inventory, policy: JobPolicy, canZeroize: boolean): JobFacts {
   return {
     inventoried: true,
+    anomalies: [],
     acceptance: 'pending',
     saf: 'pending',
     settle: 'pending',
@@ -29,6 +30,7 @@ export function initialFacts(inventory: Inventory, policy: JobPolicy, canZeroize
       cardData: s.cardData,
       backup: 'pending',
       erase: 'pending',
+      changes: 0,
     })),
     keys: 'pending',
     canZeroize,
@@ -57,8 +59,14 @@ export function applyResult(f: JobFacts, step: string, target: string | undefine
       if (store) store.backup = outcome === 'verified' || outcome === 'omitted' ? outcome : 'failed';
       return;
     case 'erase':
-      if (store)
-        store.erase = outcome === 'verified' ? 'verified' : outcome === 'skipped' ? 'skipped' : 'failed';
+      if (!store) return;
+      if (outcome === 'changed') {
+        // Its bytes changed since the backup: back it up again before it may be erased.
+        store.backup = 'pending';
+        store.changes++;
+        return;
+      }
+      store.erase = outcome === 'verified' ? 'verified' : outcome === 'skipped' ? 'skipped' : 'failed';
       return;
     case 'key-zeroization':
       f.keys = outcome === 'done' ? 'done' : outcome === 'skipped' ? 'skipped' : 'failed';
@@ -82,8 +90,9 @@ export function factsFromJournal(
   const inventory = inv.data!.inventory as Inventory;
   const facts = initialFacts(inventory, policyOf(entries), canZeroize);
   for (const e of entries) {
-    if (e.type === 'result' && e.step && e.step !== 'inventory')
-      applyResult(facts, e.step, e.target, String(e.data?.outcome));
+    if (e.type !== 'result' || !e.step) continue;
+    if (Array.isArray(e.data?.anomalies)) facts.anomalies.push(...(e.data.anomalies as string[]));
+    if (e.step !== 'inventory') applyResult(facts, e.step, e.target, String(e.data?.outcome));
   }
   return { facts, inventory };
 }

@@ -30,11 +30,18 @@ export function prepareJobDir(dir: string, resume: boolean, dryRun: boolean): vo
   }
 }
 
-/** The certificate intent of a completed job is the journal's last line (nothing follows it). */
+/**
+ * A completed job's journal ends with the final certificate's result (nothing follows it; a
+ * journal from before that line was written ends with its intent).
+ */
 function isFinished(dir: string): boolean {
   const entries = Journal.read(join(dir, JOURNAL_FILE));
   const last = entries[entries.length - 1];
-  return last?.type === 'intent' && last.step === 'certificate' && last.data?.final === true;
+  return (
+    (last?.type === 'result' || last?.type === 'intent') &&
+    last.step === 'certificate' &&
+    last.data?.final === true
+  );
 }
 
 /**

@@ -13,8 +13,9 @@ import type { WorkOrder } from '../work-order.js';
 import type { certify } from './certify.js';
 import type { LinkCounts } from '../../protocol/driver.js';
 import type { Connection } from './connection.js';
-import type { Inventory } from './context.js';
+import type { Inventory, JobContext } from './context.js';
 import type { JobPolicy } from './facts.js';
+import type { BackupSet } from '../../wipe/backup/backup-set.js';
 import type { CardDataBackup, JobFacts } from './machine.js';
 import type { JobSummary } from './summary.js';
 
@@ -75,6 +76,11 @@ export interface JobRun {
   stepCounts?: LinkCounts;
   /** The terminal as it identified itself after the destructive steps, for the certificate. */
   identityAfter?: Identity;
+  /** Once the steps can run: what they run with (a job that stops on an error certifies from it). */
+  ctx?: JobContext;
+  backupSet?: BackupSet;
+  /** Reply fields the protocol does not name, dropped since the current step began, by request type. */
+  readonly fieldsDropped: Map<string, number>;
   certified?: Awaited<ReturnType<typeof certify>>;
 }
 
@@ -82,4 +88,12 @@ export interface JobRun {
 export interface JobEnding {
   exitCode: number;
   stopReason?: string;
+}
+
+/** The reply fields dropped since the last call, all request types together (then forgotten). */
+export function takeDropped(run: JobRun): number {
+  let n = 0;
+  for (const count of run.fieldsDropped.values()) n += count;
+  run.fieldsDropped.clear();
+  return n;
 }

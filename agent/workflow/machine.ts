@@ -6,10 +6,13 @@
  *     -> erase + verify (each store) -> key-zeroization -> unbind -> finalize -> certificate
  *
  * Guards that protect money and data:
+ *   - a terminal whose answers contradict each other (store-list.ts) is changed no further;
  *   - money first: no settle before the SAF queue is forwarded (or forwarding failed and
  *     --allow-unsettled allows going on), and nothing at all while it is not allowed;
- *   - no erase of a store without a verified backup of that store, except a store holding card
- *     data when --card-data-backup omit chose not to keep a copy of card data (the only case);
+ *   - no erase of a store without a verified backup of that store (and, at the moment of the
+ *     erase, of the bytes it holds then: a store that changed is backed up again), except a
+ *     store holding card data when --card-data-backup omit chose not to keep a copy of card
+ *     data (the only case);
  *   - nothing is erased while any backup failed;
  *   - the batch store is never erased while the batch is unsettled, the saf store never while
  *     its queue is not forwarded;
@@ -33,10 +36,14 @@ export interface StoreFacts {
   cardData: boolean;
   backup: 'pending' | 'verified' | 'failed' | 'omitted';
   erase: 'pending' | 'verified' | 'failed' | 'skipped';
+  /** How often its content changed between its backup and its erase (it was backed up again). */
+  changes: number;
 }
 
 export interface JobFacts {
   inventoried: boolean;
+  /** Contradictions in the terminal's answers (a store hidden, shrunk or appearing): stop. */
+  anomalies: string[];
   acceptance: Outcome;
   saf: SafOutcome;
   settle: SettleOutcome;
@@ -85,8 +92,33 @@ function mayEraseWithoutBackup(f: JobFacts, s: StoreFacts): boolean {
   return s.backup === 'omitted' && s.cardData && f.cardDataBackup === 'omit';
 }
 
+/** The next store to erase, or the guard that refuses it. */
+function nextErase(f: JobFacts): Action | undefined {
+  const s = f.stores.find((x) => x.erase === 'pending');
+  if (!s) return undefined;
+  if (s.backup !== 'verified' && !mayEraseWithoutBackup(f, s)) {
+    return { do: 'skip', step: 'erase', target: s.name, reason: 'no verified backup of this store' };
+  }
+  if (s.holdsBatch && f.settle !== 'settled') {
+    return { do: 'skip', step: 'erase', target: s.name, reason: 'the batch is not settled' };
+  }
+  if (s.holdsSaf && f.saf !== 'forwarded') {
+    return { do: 'skip', step: 'erase', target: s.name, reason: 'the SAF queue was not forwarded' };
+  }
+  return { do: 'erase', store: s.name };
+}
+
 export function nextAction(f: JobFacts): Action {
   if (!f.inventoried) return { do: 'inventory' };
+
+  if (f.anomalies.length > 0) {
+    const more = f.anomalies.length > 1 ? ` (and ${f.anomalies.length - 1} more)` : '';
+    return {
+      do: 'stop',
+      kind: 'anomaly',
+      reason: `the terminal's answers contradict each other: ${f.anomalies[0]}${more}; nothing more is changed`,
+    };
+  }
 
   if (f.acceptance === 'pending') return { do: 'disable-acceptance' };
   if (f.acceptance === 'failed') {
@@ -132,19 +164,8 @@ export function nextAction(f: JobFacts): Action {
     };
   }
 
-  for (const s of f.stores) {
-    if (s.erase !== 'pending') continue;
-    if (s.backup !== 'verified' && !mayEraseWithoutBackup(f, s)) {
-      return { do: 'skip', step: 'erase', target: s.name, reason: 'no verified backup of this store' };
-    }
-    if (s.holdsBatch && f.settle !== 'settled') {
-      return { do: 'skip', step: 'erase', target: s.name, reason: 'the batch is not settled' };
-    }
-    if (s.holdsSaf && f.saf !== 'forwarded') {
-      return { do: 'skip', step: 'erase', target: s.name, reason: 'the SAF queue was not forwarded' };
-    }
-    return { do: 'erase', store: s.name };
-  }
+  const erase = nextErase(f);
+  if (erase) return erase;
 
   if (f.keys === 'pending') {
     return f.canZeroize

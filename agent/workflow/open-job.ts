@@ -1,12 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BackupSet } from '../../wipe/backup/backup-set.js';
 import { loadRecipient } from '../../wipe/cms/encrypt.js';
-import { FingerprintKey } from '../../wipe/erasure/fingerprints.js';
 import { onInterrupt } from '../interrupt.js';
 import { lockJobDir, type JobLock } from '../job-lock.js';
 import { Journal } from '../journal.js';
-import { authorityCode } from '../work-order.js';
 import { openAuditLog, silentLog, type AuditLog } from '../log.js';
 import { Transcript } from '../transcript/transcript.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
@@ -17,11 +14,12 @@ import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
 import { factsFromJournal, policyOf, type JobPolicy } from './facts.js';
 import type { CardDataBackup } from './machine.js';
 import { prepareJobDir, sameRecipientAsJournal } from './job-dir.js';
-import { isAttested, journalAttestations } from './attestations.js';
+import { journalAttestations } from './attestations.js';
 import { journalPreflight, startJob } from './job-journal.js';
-import type { DecommissionOptions, JobRun } from './job-run.js';
+import { takeDropped, type DecommissionOptions, type JobRun } from './job-run.js';
 import { reverify } from './preflight.js';
 import { recheckBackups } from './recheck-backups.js';
+import { stepContext } from './step-context.js';
 
 /**
  * Opens what a job needs before the terminal is touched: its directory, the backup recipient,
@@ -93,8 +91,19 @@ function openRun(
       log.warn({ during: what, error: err.message }, 'link lost');
       run.journal?.append('note', { data: { event: 'link-lost', during: what, error: err.message } });
     },
+    // Only the count leaves here: the fields themselves (names included) are the terminal's.
+    onFieldsDropped: (type, count) => run.fieldsDropped.set(type, (run.fieldsDropped.get(type) ?? 0) + count),
   });
-  const run: JobRun = { options: o, started, recipient, audit, transcript, conn, ...(lock ? { lock } : {}) };
+  const run: JobRun = {
+    options: o,
+    started,
+    recipient,
+    audit,
+    transcript,
+    conn,
+    fieldsDropped: new Map(),
+    ...(lock ? { lock } : {}),
+  };
   run.unregister = onInterrupt({
     journal: () => run.journal,
     close: () => conn.close(),
@@ -128,6 +137,7 @@ export async function openJournal(
       protocol: t.driver.protocol,
       at: t.authStarted,
       link: preflightLink,
+      fieldsDropped: takeDropped(run),
     });
     run.journal = started.journal;
     noteLock(started.journal);
@@ -150,13 +160,11 @@ export async function openJournal(
     t.workOrder,
     t.authStarted,
     (step) => !entries.some((e) => e.type === 'result' && e.step === step),
-    preflightLink,
+    { link: preflightLink, fieldsDropped: takeDropped(run) },
   );
   if (rebuilt) {
     run.inventory = rebuilt.inventory;
     run.facts = rebuilt.facts;
-    run.transcript?.setStep('reverify');
-    await reverify(run.conn, rebuilt.facts, rebuilt.inventory, o.reporter, journal);
   }
   return { journal, jobId };
 }
@@ -175,7 +183,7 @@ export async function openSteps(
   journal: Journal,
   jobId: string,
 ): Promise<{ ctx: JobContext; backupSet: BackupSet }> {
-  const { options: o, conn } = run;
+  const o = run.options;
   const backupSet = await BackupSet.open(
     join(o.dir, 'backup'),
     t.identity,
@@ -194,30 +202,13 @@ export async function openSteps(
     cardDataBackup: journaled.cardDataBackup,
   };
   run.policy = policy;
-  const ctx: JobContext = {
-    jobId,
-    dir: o.dir,
-    backupDir: backupSet.dir,
-    workDir: join(o.dir, 'work'),
-    workOrder: t.workOrder,
-    allowUnsettled: policy.allowUnsettled,
-    cardDataBackup: policy.cardDataBackup,
-    recipient: run.recipient,
-    signer: o.signer,
-    fingerprintKey: await FingerprintKey.derive(authorityCode(t.workOrder), jobId),
-    ...(o.partBytes ? { partBytes: o.partBytes } : {}),
-    journal,
-    log: run.audit.log,
-    reporter: o.reporter,
-    driver: () => conn.driver(),
-    withLink: (what, op) => conn.withLink(what, op),
-    readStore: (store, from, size, sink) => conn.readStore(store, from, size, sink),
-    inventory: () => run.inventory!,
-    attested: (step, target) => isAttested(journal.entries, step, target),
-    opId: (step, target) =>
-      `${jobId.slice(0, 8)}:${step}${target ? `:${target.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 32)}` : ''}`,
-  };
-  mkdirSync(ctx.workDir, { recursive: true, mode: 0o700 });
+  const ctx = await stepContext(run, t, journal, jobId, backupSet, policy);
+  run.ctx = ctx;
+  run.backupSet = backupSet;
+  if (o.resume && run.facts && run.inventory) {
+    run.transcript?.setStep('reverify');
+    await reverify(ctx, run.facts, run.inventory);
+  }
   return { ctx, backupSet };
 }
 

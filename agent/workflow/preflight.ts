@@ -1,10 +1,9 @@
 import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
 import type { Identity, Status } from '../../protocol/domain.js';
-import type { Journal, JournalEntry } from '../journal.js';
-import type { Reporter } from '../reporter.js';
+import type { JournalEntry } from '../journal.js';
 import type { WorkOrder } from '../work-order.js';
 import type { Connection } from './connection.js';
-import type { Inventory } from './context.js';
+import type { Inventory, JobContext } from './context.js';
 import type { JobFacts } from './machine.js';
 
 /**
@@ -98,15 +97,10 @@ function identityStatusDisagreement(identity: Identity, status: Status): string 
  * found on again are switched off again; an erased store that is no longer erased is erased again
  * (its verified backup is still on disk). Nothing is taken on the journal's word alone.
  */
-export async function reverify(
-  conn: Connection,
-  f: JobFacts,
-  inv: Inventory,
-  r: Reporter,
-  journal: Journal,
-): Promise<void> {
-  const status = await conn.withLink('status', (d) => d.status());
-  const stores = await conn.withLink('stores', (d) => d.listStores());
+export async function reverify(ctx: JobContext, f: JobFacts, inv: Inventory): Promise<void> {
+  const { reporter: r, journal } = ctx;
+  const status = await ctx.withLink('status', (d) => d.status());
+  const { stores } = await ctx.storeList.reread('when the job resumed');
   const notes: string[] = [];
   if (f.acceptance === 'done' && Object.values(status.channels).some((s) => s !== 'off')) {
     f.acceptance = 'pending';

@@ -25,6 +25,6 @@ export async function runDecommission(o: DecommissionOptions): Promise<JobResult
     const { ctx, backupSet } = await openSteps(run, terminal, journal, jobId);
     return await finishJob(run, await runMachine(run, terminal, ctx, backupSet));
   } catch (err) {
-    return await finishJob(run, stopOnError(run, err));
+    return await finishJob(run, await stopOnError(run, err));
   }
 }

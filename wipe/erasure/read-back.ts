@@ -1,67 +1,37 @@
-import { createHash } from 'node:crypto';
 import { BLOCK_SIZE, type BlockFingerprints } from './fingerprints.js';
+import { RandomnessTally, randomness, type RandomnessVerdict } from './randomness.js';
+import type { SamplePlan } from './sample-plan.js';
+import type { SketchIndex } from './sketch-index.js';
+import { BlockSketcher, MIN_COMPARABLE_BITS, NEAR_BELOW, SKETCH_BITS, sketchDistance } from './sketch.js';
+
+export { samplePlan, type SamplePlan } from './sample-plan.js';
 
 /**
- * The agent's own read-back verification of an erase (NIST SP 800-88 rev.1 s.4.7):
- * at least 1,000 subsections, at least two non-overlapping pseudorandom samples in each plus
- * the first and last block, together at least 10% of the store; small stores are read in full.
- * The terminal's own VERIFY_ERASE is recorded too, but never taken on trust.
+ * The agent's own read-back of an erase: it proves the data is gone, not merely changed.
+ * Each planned block (sample-plan.ts) is read and must be what the method leaves behind:
+ *
+ *   expected 'zeros' / 'ones'   the declared pattern, byte for byte (overwrite; a crypto erase
+ *                               whose terminal declares that pattern)
+ *   expected 'random'           ciphertext (crypto erase): the block passes the randomness tests
+ *                               (randomness.ts) and is not equal or nearly equal (sketch.ts) to
+ *                               its own block or to any other block from before the erase; and
+ *                               the sample as a whole passes the randomness tests
+ *
+ * A block from before the erase is known only by its keyed sketch (and its keyed fingerprint, which
+ * tells an unchanged block): no plaintext is kept outside the encrypted backup. The terminal's own
+ * VERIFY_ERASE is recorded too, but never taken on trust.
  */
-export const MIN_SUBSECTIONS = 1000;
-export const MIN_SAMPLES_PER_SUBSECTION = 2;
-export const MIN_FRACTION = 0.1;
+export type Expected = 'zeros' | 'ones' | 'random';
 
-export interface SamplePlan {
-  full: boolean;
-  blocks: number[];
-  subsections: number;
-  samplesPerSubsection: number;
-  seed: string;
+/** What the store and every other store held before the erase, as sketches. */
+export interface PreErase {
+  sketcher: BlockSketcher;
+  /** Name this store's sketches are indexed under. */
+  source: string;
+  index: SketchIndex;
+  /** This store's keyed fingerprints (fingerprints.ts): a block that matches one is unchanged. */
+  fingerprints?: BlockFingerprints;
 }
-
-/** Deterministic from the seed, so an auditor can recompute which blocks were read. */
-function* pseudoRandom(seed: string): Generator<number> {
-  for (let counter = 0; ; counter++) {
-    const d = createHash('sha256').update(`${seed}:${counter}`).digest();
-    for (let i = 0; i + 4 <= d.length; i += 4) yield d.readUInt32BE(i);
-  }
-}
-
-export function samplePlan(size: number, seed: string): SamplePlan {
-  const totalBlocks = Math.ceil(size / BLOCK_SIZE);
-  const all = (): SamplePlan => ({
-    full: true,
-    blocks: Array.from({ length: totalBlocks }, (_, i) => i),
-    subsections: totalBlocks,
-    samplesPerSubsection: 1,
-    seed,
-  });
-  const perSubsection = Math.max(
-    MIN_SAMPLES_PER_SUBSECTION,
-    Math.ceil((MIN_FRACTION * totalBlocks) / MIN_SUBSECTIONS),
-  );
-  const subsectionBlocks = Math.floor(totalBlocks / MIN_SUBSECTIONS);
-  // When sampling would read half the store anyway, read all of it.
-  if (subsectionBlocks < 2 * perSubsection) return all();
-  const rng = pseudoRandom(seed);
-  const chosen = new Set<number>([0, totalBlocks - 1]);
-  for (let s = 0; s < MIN_SUBSECTIONS; s++) {
-    const start = s * subsectionBlocks;
-    const span = s === MIN_SUBSECTIONS - 1 ? totalBlocks - start : subsectionBlocks;
-    const picked = new Set<number>();
-    while (picked.size < perSubsection) picked.add(start + ((rng.next().value as number) % span));
-    for (const b of picked) chosen.add(b);
-  }
-  return {
-    full: false,
-    blocks: [...chosen].sort((a, b) => a - b),
-    subsections: MIN_SUBSECTIONS,
-    samplesPerSubsection: perSubsection,
-    seed,
-  };
-}
-
-export type ErasePattern = 'zeros' | 'changed';
 
 export interface ReadBackResult {
   passed: boolean;
@@ -73,50 +43,67 @@ export interface ReadBackResult {
   samplesPerSubsection: number;
   fractionRead: number;
   seed: string;
-  expected: ErasePattern;
+  expected: Expected;
+  /** Sampled blocks that failed any check below. */
   mismatchedBlocks: number;
   firstMismatch: number | null;
+  notPatternBlocks: number;
+  notRandomBlocks: number;
+  /** Blocks equal or nearly equal (under `nearBelow` of 256 sketch bits) to a pre-erase block. */
+  nearPreEraseBlocks: number;
+  /** Blocks with no pre-erase sketch, for which "gone" cannot be shown. */
+  unsketchedBlocks: number;
+  /** The closest pre-erase block any sample came to, when one came near. */
+  nearest: { store: string; block: number; distanceBits: number } | null;
+  sketch: { bits: number; nearBelow: number };
+  /** The randomness tests over the whole sample (expected 'random' only). */
+  randomness: RandomnessVerdict | null;
 }
 
-/**
- * Reads the planned blocks back and checks each against what the method promises:
- * zeros after an overwrite, and for crypto erase a block that no longer matches its
- * fingerprint from before the erase.
- */
-export async function readBack(
-  size: number,
-  plan: SamplePlan,
-  expected: ErasePattern,
-  fingerprintsBefore: BlockFingerprints,
-  readBlock: (offset: number, length: number) => Promise<Buffer>,
-  concurrency = 8,
-): Promise<ReadBackResult> {
+export interface ReadBackOptions {
+  size: number;
+  plan: SamplePlan;
+  expected: Expected;
+  /** Needed for 'random': without it no block can be shown to differ from what it was. */
+  preErase?: PreErase;
+  readBlock: (offset: number, length: number) => Promise<Buffer>;
+  concurrency?: number;
+  /** Bytes read back so far of those planned. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+type BlockFault = 'length' | 'pattern' | 'random' | 'near' | 'unsketched';
+
+export async function readBack(o: ReadBackOptions): Promise<ReadBackResult> {
+  const { size, plan, expected } = o;
+  const planned = plan.blocks.reduce((n, b) => n + Math.min(BLOCK_SIZE, size - b * BLOCK_SIZE), 0);
+  const faults: Record<BlockFault, number> = { length: 0, pattern: 0, random: 0, near: 0, unsketched: 0 };
+  const tally = new RandomnessTally();
   let bytesRead = 0;
   let mismatched = 0;
   let firstMismatch: number | null = null;
+  let nearest: ReadBackResult['nearest'] = null;
   let next = 0;
   const worker = async () => {
     while (next < plan.blocks.length) {
       const block = plan.blocks[next++]!;
       const offset = block * BLOCK_SIZE;
       const length = Math.min(BLOCK_SIZE, size - offset);
-      const bytes = await readBlock(offset, length);
+      const bytes = await o.readBlock(offset, length);
       bytesRead += bytes.length;
-      // Without the block's fingerprint from before the erase, a change cannot be shown.
-      const ok =
-        bytes.length === length &&
-        (expected === 'zeros'
-          ? bytes.every((b) => b === 0)
-          : fingerprintsBefore.matches(block, bytes) === false);
-      if (!ok) {
-        mismatched++;
-        if (firstMismatch === null || offset < firstMismatch) firstMismatch = offset;
-      }
+      o.onProgress?.(bytesRead, planned);
+      const found = checkBlock(bytes, length, block, expected, o.preErase, tally);
+      if (found.near && (!nearest || found.near.distanceBits < nearest.distanceBits)) nearest = found.near;
+      if (!found.fault) continue;
+      faults[found.fault]++;
+      mismatched++;
+      if (firstMismatch === null || offset < firstMismatch) firstMismatch = offset;
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, o.concurrency ?? 8) }, worker));
+  const sample = expected === 'random' ? tally.verdict('sample') : null;
   return {
-    passed: mismatched === 0 && (plan.blocks.length > 0 || size === 0),
+    passed: mismatched === 0 && (sample?.passed ?? true) && (plan.blocks.length > 0 || size === 0),
     verification: plan.full ? 'full' : 'sampling',
     readBack: true,
     samples: plan.blocks.length,
@@ -128,5 +115,51 @@ export async function readBack(
     expected,
     mismatchedBlocks: mismatched,
     firstMismatch,
+    notPatternBlocks: faults.pattern,
+    notRandomBlocks: faults.random,
+    nearPreEraseBlocks: faults.near,
+    unsketchedBlocks: faults.unsketched,
+    nearest,
+    sketch: { bits: SKETCH_BITS, nearBelow: NEAR_BELOW },
+    randomness: sample,
   };
+}
+
+/** One block's checks, in order of cost; the first that fails names the fault. */
+function checkBlock(
+  bytes: Buffer,
+  length: number,
+  block: number,
+  expected: Expected,
+  pre: PreErase | undefined,
+  tally: RandomnessTally,
+): { fault?: BlockFault; near?: NonNullable<ReadBackResult['nearest']> } {
+  if (bytes.length !== length) return { fault: 'length' };
+  if (expected !== 'random') {
+    const byte = expected === 'zeros' ? 0x00 : 0xff;
+    for (let i = 0; i < bytes.length; i++) if (bytes[i] !== byte) return { fault: 'pattern' };
+    return {};
+  }
+  tally.add(bytes);
+  const own = pre?.index.blockSketch(pre.source, block);
+  if (!pre || !own) return { fault: 'unsketched' };
+  if (pre.fingerprints?.matches(block, bytes) === true) {
+    return { fault: 'near', near: { store: pre.source, block, distanceBits: 0 } };
+  }
+  const bits = BlockSketcher.bits(bytes.length);
+  if (bits >= MIN_COMPARABLE_BITS) {
+    const sketch = pre.sketcher.sketch(bytes);
+    const ownDistance = sketchDistance(sketch, 0, own, 0);
+    const nearBelow = (NEAR_BELOW * bits) / SKETCH_BITS;
+    // Other blocks are sampled at a full block's positions: only a full block compares with them.
+    const other =
+      ownDistance < nearBelow || bytes.length < BLOCK_SIZE ? undefined : pre.index.nearest(sketch);
+    const near =
+      ownDistance < nearBelow
+        ? { store: pre.source, block, distanceBits: ownDistance }
+        : other && { store: other.source, block: other.block, distanceBits: other.distance };
+    if (near) return { fault: 'near', near };
+  }
+  if (!randomness(bytes, 'block').passed) return { fault: 'random' };
+  return {};
 }

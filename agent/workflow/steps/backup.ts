@@ -1,22 +1,37 @@
-import { backupStore } from '../../../wipe/backup/store-backup.js';
+import type { StoreInfo } from '../../../protocol/domain.js';
+import { backupStore, type PlaintextObserver } from '../../../wipe/backup/store-backup.js';
 import type { BackupSet } from '../../../wipe/backup/backup-set.js';
 import { PciScanner } from '../../../wipe/pci/scanner.js';
 import { pciFinding, type PciReport } from '../../../wipe/pci/report.js';
 import type { StepRecord } from '../../../wipe/certificate/model.js';
+import { backupFileName } from '../../../wipe/backup/safe-name.js';
+import { writeSketches } from '../../../wipe/erasure/sketch-file.js';
+import { SketchAccumulator } from '../../../wipe/erasure/sketch.js';
 import type { JobContext, StepOutcome } from '../context.js';
 import { record } from './records.js';
 
 /**
- * Back up one store. A verified backup already on disk (from before a crash) is re-checked
- * against the manifest (every part file hashed again) and the terminal's digest, and kept; a
- * store cut short continues after its complete parts (wipe/backup/store-backup.ts); anything
- * else is read again.
+ * Back up one store, as the terminal holds it now: the store list is read again right before
+ * (a SETTLE or the terminal's own logging may have changed it since the inventory), and the
+ * backup must match the digest of that reading. A verified backup already on disk (from before a
+ * crash) with that digest is re-checked against the manifest (every part file hashed again) and
+ * kept (its block fingerprints and sketches are made again before the erase if they are gone:
+ * erase-prints.ts); a store cut short continues after its complete parts
+ * (wipe/backup/store-backup.ts); anything else is read again.
  */
 export async function backupOne(ctx: JobContext, set: BackupSet, storeName: string): Promise<StepOutcome> {
   const startedAt = new Date();
-  const inv = ctx.inventory();
-  const index = inv.stores.findIndex((s) => s.name === storeName);
-  const info = inv.stores[index]!;
+  const index = ctx.inventory().stores.findIndex((s) => s.name === storeName);
+  const reading = await ctx.storeList.reread(`before the backup of ${storeName}`);
+  const info = reading.stores.find((s) => s.name === storeName);
+  if (!info || reading.discrepancies.length > 0) {
+    const note = `not attempted: ${reading.discrepancies.join('; ') || `STORES no longer lists ${storeName}`}`;
+    ctx.reporter.warn(`backup of ${storeName} ${note}`);
+    return {
+      outcome: 'failed',
+      records: [record('backup', startedAt, 'FAIL', { attempted: false }, { target: storeName, note })],
+    };
+  }
   const existing = await set.verified(info.name, info.sha256);
   if (existing) {
     ctx.reporter.info(`backup of ${info.name} already verified (${existing.file})`);
@@ -25,18 +40,33 @@ export async function backupOne(ctx: JobContext, set: BackupSet, storeName: stri
     const evidence = { ...backupEvidence(existing), manifestSha256: set.manifestSha256 };
     return { outcome: 'verified', records: [scannedRecord(ctx, startedAt, info.name, evidence, scanned)] };
   }
+  return await backupFresh(ctx, set, info, index, startedAt);
+}
+
+async function backupFresh(
+  ctx: JobContext,
+  set: BackupSet,
+  info: StoreInfo,
+  index: number,
+  startedAt: Date,
+): Promise<StepOutcome> {
   ctx.reporter.info(
     `backing up ${info.name} (${info.size} bytes${info.cardData ? ', holds card data' : ''})`,
   );
   // Every plaintext byte streams through the PCI scan too (wipe/pci/): counts and offsets only.
   const scanner = new PciScanner();
+  const sketches = sketchObserver(ctx);
   const result = await backupStore(info, {
     backupDir: set.dir,
     index: index + 1,
     recipient: ctx.recipient,
     ...(ctx.partBytes ? { partBytes: ctx.partBytes } : {}),
     fingerprints: { key: ctx.fingerprintKey, dir: ctx.workDir },
-    observers: [...(ctx.plaintextObservers?.(info) ?? []), (offset, bytes) => scanner.push(offset, bytes)],
+    observers: [
+      ...(ctx.plaintextObservers?.(info) ?? []),
+      (offset, bytes) => scanner.push(offset, bytes),
+      sketches.observe,
+    ],
     onResume: (event) => {
       if ('offset' in event)
         ctx.reporter.info(
@@ -76,6 +106,7 @@ export async function backupOne(ctx: JobContext, set: BackupSet, storeName: stri
       },
     });
   }
+  await writeSketches(ctx.workDir, backupFileName(index + 1, info.name), ctx.sketcher, sketches.finish());
   return {
     outcome: 'verified',
     records: [scannedRecord(ctx, startedAt, info.name, evidence, scanned)],
@@ -114,9 +145,25 @@ function earlierScan(ctx: JobContext, store: string): PciReport | undefined {
   return undefined;
 }
 
+/**
+ * Block sketches for erase verification (wipe/erasure/sketch.ts), made from the plaintext as it
+ * streams. The backup reads the store from offset 0 on every attempt: one from 0 starts over.
+ */
+function sketchObserver(ctx: JobContext): { observe: PlaintextObserver; finish(): Buffer } {
+  let acc = new SketchAccumulator(ctx.sketcher);
+  return {
+    observe: (offset, bytes) => {
+      if (offset === 0) acc = new SketchAccumulator(ctx.sketcher);
+      acc.push(bytes);
+    },
+    finish: () => acc.finish(),
+  };
+}
+
 function backupEvidence(s: {
   file: string;
   size: number;
+  records: number;
   terminalSha256: string;
   receivedSha256: string;
   ciphertextSha256: string;
@@ -127,6 +174,7 @@ function backupEvidence(s: {
     file: `backup/${s.file}`,
     ...(s.parts.length > 1 ? { parts: s.parts.map((p) => `backup/${p.file}`) } : {}),
     bytes: s.size,
+    records: s.records,
     terminalSha256: s.terminalSha256,
     receivedSha256: s.receivedSha256,
     ciphertextSha256: s.ciphertextSha256,

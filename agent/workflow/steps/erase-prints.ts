@@ -9,16 +9,20 @@ import {
   writeFingerprints,
   type BlockFingerprints,
 } from '../../../wipe/erasure/fingerprints.js';
+import { readSketches, writeSketches } from '../../../wipe/erasure/sketch-file.js';
+import { SketchAccumulator } from '../../../wipe/erasure/sketch.js';
 import type { JobContext } from '../context.js';
 
 /**
- * The block fingerprints a crypto erase is verified against (wipe/erasure/fingerprints.ts), as the
- * backup step wrote them. When they are missing or do not open with the job's key, and the store
- * has not been touched, they are made again before the erase by reading the store once more: it
- * must still hash to the digest that was backed up (which also shows the terminal still holds
- * exactly what the backup holds). A store that no longer matches its backup is not erased unless
- * an earlier run already sent its ERASE (`eraseStarted`): then there is nothing left to
- * fingerprint, and read-back, with nothing to compare, records the verification FAIL.
+ * What a crypto erase is verified against, as the backup step made it: the store's keyed block
+ * fingerprints (wipe/erasure/fingerprints.ts) and keyed block sketches (wipe/erasure/sketch.ts).
+ * When either is missing or does not open with the job's key (they are deleted with every
+ * certificate; a resumed job needs them again), and the store has not been touched, both are made
+ * again before the erase by reading the store once more: it must still hash to the digest that was
+ * backed up (which also shows the terminal still holds exactly what the backup holds). A store
+ * that no longer matches its backup is not erased unless an earlier run already sent its ERASE
+ * (`eraseStarted`): then there is nothing left to fingerprint, and read-back, with nothing to
+ * compare, records the verification FAIL.
  */
 export interface ErasePrints {
   prints?: BlockFingerprints;
@@ -37,14 +41,17 @@ export async function fingerprintsForErase(
   index: number,
 ): Promise<ErasePrints> {
   const path = fingerprintsPathFor(ctx, index, info.name);
+  const file = backupFileName(index + 1, info.name);
   const made = await readFingerprints(path, ctx.fingerprintKey);
-  if (made) return { prints: made };
+  if (made && (await readSketches(ctx.workDir, file, ctx.sketcher))) return { prints: made };
   ctx.reporter.info(`reading ${info.name} again to fingerprint it before the erase (this run's key)`);
   const acc = new FingerprintAccumulator(ctx.fingerprintKey);
+  const sketches = new SketchAccumulator(ctx.sketcher);
   const hash = createHash('sha256');
   await ctx.readStore(info.name, 0, info.size, async (_offset, bytes) => {
     hash.update(bytes);
     acc.push(bytes);
+    sketches.push(bytes);
     ctx.reporter.progress(`fingerprint ${info.name}`, _offset + bytes.length, info.size);
   });
   ctx.reporter.endProgress();
@@ -62,6 +69,7 @@ export async function fingerprintsForErase(
     return { eraseStarted: intents > 1, problem };
   }
   await writeFingerprints(path, ctx.fingerprintKey, ctx.recipient.certPem, tags);
+  await writeSketches(ctx.workDir, file, ctx.sketcher, sketches.finish());
   ctx.journal.append('note', { data: { event: 'fingerprints-remade', store: info.name } });
   return { prints: fingerprintsFrom(tags, ctx.fingerprintKey) };
 }

@@ -101,16 +101,11 @@ export function safRefreshDue(entries: readonly JournalEntry[]): boolean {
 
 /**
  * FORWARD rewrites the saf store (SPEC.md s.6.20: its records are marked forwarded), so its
- * STORES entry is read again before the store is backed up; every other store keeps the entry
- * the inventory recorded, which its backup is checked against.
+ * inventory entry is replaced by the reading taken after FORWARD (`now`, store-list.ts) before
+ * the store is backed up; every other store keeps the entry the inventory recorded.
  */
-export async function storesAfterForward(
-  ctx: Pick<JobContext, 'withLink' | 'inventory'>,
-): Promise<StoreInfo[]> {
-  const now = await ctx.withLink('stores', (d) => d.listStores());
-  return ctx
-    .inventory()
-    .stores.map((s) =>
-      s.kind === 'saf' ? (now.find((n) => n.name === s.name && n.kind === 'saf') ?? s) : s,
-    );
+export function storesAfterForward(inventory: readonly StoreInfo[], now: readonly StoreInfo[]): StoreInfo[] {
+  return inventory.map((s) =>
+    s.kind === 'saf' ? (now.find((n) => n.name === s.name && n.kind === 'saf') ?? s) : s,
+  );
 }

@@ -48,7 +48,7 @@ export async function perform(ctx: JobContext, a: Action, set: BackupSet): Promi
     case 'omit-backup':
       return omitBackup(ctx, a.store, a.reason);
     case 'erase':
-      return eraseOne(ctx, a.store);
+      return eraseOne(ctx, set, a.store);
     case 'zeroize':
       return zeroizeKeys(ctx);
     case 'unbind':
