@@ -234,6 +234,40 @@ describe('masking a recorded frame', () => {
     const honest = line({ seq: 6, kind: 'R', type: 'KEYS', header: { ok: true, slots: [slots[2]] } });
     expect(m.mask('in', honest, undefined).line.equals(honest)).toBe(true);
   });
+
+  it('leaves out of answers and events every field the protocol does not name, whatever it holds', () => {
+    const m = new MaskSession(new StoreFlags());
+    const status = {
+      ok: true,
+      channels: { nfc: 'off' },
+      links: { ethernet: 'down' },
+      batch: { open: false, count: 0, totals: [], extra: ';4761739001010119=2512?' },
+      battery: null,
+      tamper: false,
+      bound: true,
+      authorized: true,
+      state: 'active',
+      diag: ';4761739001010119=25122011000012300000?',
+    };
+    const out = m.mask('in', line({ seq: 7, kind: 'R', type: 'STATUS', header: status }), undefined);
+    expect(out.masked).toBe('fields');
+    const { diag: _diag, ...known } = status;
+    expect(decode(out.line).header).toEqual({ ...known, batch: { open: false, count: 0, totals: [] } });
+    const event = m.mask(
+      'in',
+      line({
+        seq: 1,
+        kind: 'E',
+        type: 'PROGRESS',
+        header: { op: 'x', done: 1, total: 2, pan: '4111111111111111' },
+      }),
+      undefined,
+    );
+    expect(decode(event.line).header).toEqual({ op: 'x', done: 1, total: 2 });
+    // Inside a known object too.
+    const nested = line({ seq: 8, kind: 'R', type: 'STATUS', header: { ...known, batch: status.batch } });
+    expect(m.mask('in', nested, undefined).masked).toBe('fields');
+  });
 });
 
 describe('deflate to an exact length', () => {

@@ -8,6 +8,9 @@ import {
   type PayloadEncoding,
 } from '../../protocol/line/payload.js';
 import { findCardData, luhnValid } from '../../wipe/pci/patterns.js';
+import { errorShape, replyShapes } from '../../protocol/line/replies.js';
+import type { MessageType } from '../../protocol/line/messages.js';
+import { keepKnown } from '../../protocol/line/shape.js';
 import { deflateToLength } from './deflate.js';
 import { Withholder } from './withhold.js';
 
@@ -26,6 +29,9 @@ import { Withholder } from './withhold.js';
  *    PAN where none belongs (a device log) must not leave, not even in two halves.
  *  - KEYS replies keep only slot, type and kcv: a check value is made to be shown, anything
  *    else a terminal put there might be key material.
+ *  - Every answer and event keeps only the fields SPEC.md names for it: whatever else a terminal
+ *    adds (a track-2 string in a STATUS field of its own) is the terminal's, unchecked, and the
+ *    agent never reads it either, so replay is unchanged.
  * Masking keeps every length, down to the DATA field on the wire (transcript/deflate.ts), so the
  * replayed agent asks for exactly the ranges it asked for when recorded. Store digests are not
  * rewritten here: replay recomputes them from the masked bytes (agent/replay/digests.ts).
@@ -38,6 +44,7 @@ export const MASKING_RULES: Record<string, string> = {
   cardStoreData: 'withheld: a filler byte per 4 KiB block, zeros kept',
   otherStoreData: 'kept; withheld like card data from the first reply that shows any',
   keys: 'slot, type and kcv only',
+  unknownFields: 'left out of answers and events',
   lengths: 'unchanged, DATA included',
 };
 
@@ -89,6 +96,14 @@ export class MaskSession {
       }
       return { line };
     }
+    // KEYS keeps slot, type and kcv anyway (maskKeys), whatever else a slot carries.
+    const known = f.type === 'KEYS' ? undefined : knownFieldsOnly(f);
+    if (!known) return this.maskIn(f, line);
+    const inner = this.maskIn(known, reencode(known));
+    return { line: inner.line, masked: inner.masked ? `fields;${inner.masked}` : 'fields' };
+  }
+
+  private maskIn(f: Frame, line: Buffer): { line: Buffer; masked?: string } {
     if (f.type === 'HELLO' && f.header.ok === true) {
       this.enc = f.header.enc === '8bit' ? '8bit' : 'b64';
     } else if (f.type === 'STORES') {
@@ -150,6 +165,30 @@ export class MaskSession {
     if (fitted) return { line: withData(line, encodePayload(fitted, this.enc)), masked: what };
     return { line: withData(line, encodePayload(compress(filler), this.enc)), masked: `${what};resized` };
   }
+}
+
+/** Fields each event carries (SPEC.md s.6.19); an event of another type keeps none. */
+const EVENT_FIELDS: Record<string, readonly string[]> = {
+  PROGRESS: ['op', 'done', 'total'],
+  TAMPER: ['detail'],
+  BATTERY: ['percent', 'charging'],
+  CARD: ['channel'],
+};
+
+/** The frame with only the fields the protocol names, or undefined when it has no others. */
+function knownFieldsOnly(f: Frame): Frame | undefined {
+  if (f.kind === 'E') {
+    const names = EVENT_FIELDS[f.type] ?? [];
+    const kept = Object.fromEntries(Object.entries(f.header).filter(([k]) => names.includes(k)));
+    return Object.keys(kept).length === Object.keys(f.header).length ? undefined : { ...f, header: kept };
+  }
+  if (f.kind !== 'R' || !Object.hasOwn(replyShapes, f.type)) return undefined;
+  const { ok, ...fields } = f.header;
+  if (ok !== true && ok !== false) return undefined;
+  const dropped = { count: 0 };
+  const shape = ok ? replyShapes[f.type as MessageType] : errorShape;
+  const kept = keepKnown(shape, fields, dropped) as Record<string, unknown>;
+  return dropped.count === 0 ? undefined : { ...f, header: { ok, ...kept } };
 }
 
 /** 8bit escapes NUL, LF, CR and "=" (s.4): bytes of the filler that keep the DATA field's length. */

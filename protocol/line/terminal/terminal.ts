@@ -133,6 +133,15 @@ export class SimulatedTerminal {
     };
   }
 
+  /**
+   * The terminal appends a record of its own to a store (a log line), as a real terminal does
+   * while it runs: for tests of an agent that must notice a store changed under it.
+   */
+  appendRecord(name: string, text: string): void {
+    this.store(name).append([text]);
+    this.device.persist();
+  }
+
   /** Erase operations the store has actually begun (duplicates and replayed ops do not count). */
   eraseCount(name: string): number {
     return this.store(name).state.eraseCount;
