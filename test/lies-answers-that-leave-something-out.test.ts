@@ -137,6 +137,23 @@ describe('a terminal whose answers leave something out', () => {
     },
     {
       title:
+        'records network-down FAIL again, and changes nothing more (exit 6), when a later STATUS shows the link up after it was confirmed down',
+      rules: () => [
+        after('ZEROIZE', 'STATUS', (p) =>
+          patched(p.frame, { links: { ...(p.frame.header.links as object), ethernet: 'up' } }),
+        ),
+      ],
+      exit: 6,
+      error: /contradict each other: ethernet is up again after UNBIND/,
+      check: (run, proxy) => {
+        const network = step(run, 'network-down');
+        expect(network.result).toBe('FAIL');
+        expect(network.note).toBe('ethernet is up again after UNBIND, after the step confirmed it');
+        expect(proxy.sim.stats().executed.FINALIZE ?? 0).toBe(0);
+      },
+    },
+    {
+      title:
         'stops before anything is erased (exit 6) when SETTLE reports other totals than the batch STATUS showed',
       rules: () => [reply('SETTLE', (p) => patched(p.frame, { count: Number(p.frame.header.count) - 1 }))],
       exit: 6,

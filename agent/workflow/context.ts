@@ -53,6 +53,8 @@ export interface JobContext {
   inventory(): Inventory;
   /** The technician attested this step (`--attest`): an UNKNOWN there need not stop the job. */
   attested(step: string, target?: string): boolean;
+  /** STATUS, held against what earlier steps confirmed by it (status-watch.ts); `when` names the moment. */
+  status(when: string): Promise<Status>;
   /** The store list as last read, read again with cross-checks where the job needs it fresh. */
   storeList: StoreList;
   /** The job's keyed block sketches, taken at backup and compared at erase verification. */

@@ -99,8 +99,9 @@ function identityStatusDisagreement(identity: Identity, status: Status): string 
  */
 export async function reverify(ctx: JobContext, f: JobFacts, inv: Inventory): Promise<void> {
   const { reporter: r, journal } = ctx;
+  // Read plainly: a switch found on again is switched off again below, not taken for a lie.
   const status = await ctx.withLink('status', (d) => d.status());
-  const { stores } = await ctx.storeList.reread('when the job resumed');
+  const { stores } = await ctx.storeList.reread('when the job resumed', { resumed: true });
   const notes: string[] = [];
   if (f.acceptance === 'done' && Object.values(status.channels).some((s) => s !== 'off')) {
     f.acceptance = 'pending';

@@ -12,6 +12,7 @@ import type { JobContext } from './context.js';
 import type { JobPolicy } from './facts.js';
 import { journalStoreDiscrepancies } from './job-journal.js';
 import type { JobRun } from './job-run.js';
+import { readStatus } from './status-watch.js';
 import { StoreList } from './store-list.js';
 
 /**
@@ -57,6 +58,7 @@ export async function stepContext(
     readStore: (store, from, size, sink) => conn.readStore(store, from, size, sink),
     inventory: () => run.inventory!,
     attested: (step, target) => isAttested(journal.entries, step, target),
+    status: (when) => readStatus(run, when),
     storeList: undefined as unknown as StoreList,
     opId: (step, target) =>
       `${jobId.slice(0, 8)}:${step}${target ? `:${target.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 32)}` : ''}`,

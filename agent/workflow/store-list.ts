@@ -12,7 +12,7 @@ import type { Journal, JournalEntry } from '../journal.js';
  *   fewer bytes or records, no erase requested  data went somewhere nobody saw (a settled batch
  *                                               may empty, a forwarded SAF queue may leave its
  *                                               store: the host has them)
- *   erased, though no erase of it was requested
+ *   erased, though no erase of it was requested; or no longer erased after it was
  *   another kind, or no longer card data
  *
  * Each is a discrepancy: named in the journal and the certificate (the inventory step FAILs)
@@ -66,13 +66,17 @@ export class StoreList {
     this.last = inventory;
   }
 
-  /** `settled`: the step reading is the settlement itself, answered but not yet journaled. */
-  async reread(after: string, o: { settled?: boolean } = {}): Promise<StoreReading> {
+  /**
+   * `settled`: the step reading is the settlement itself, answered but not yet journaled.
+   * `resumed`: a store found no longer erased is erased again (preflight.ts), not taken for a lie.
+   */
+  async reread(after: string, o: { settled?: boolean; resumed?: boolean } = {}): Promise<StoreReading> {
     const stores = await this.host.withLink('stores', (d) => d.listStores());
     const allowed = allowances(this.host.journal.entries);
     const discrepancies = compareStoreLists(this.last, stores, {
       ...allowed,
       settled: allowed.settled || o.settled === true,
+      unerasing: o.resumed === true,
     });
     this.host.journal.append('note', {
       data: {
@@ -95,6 +99,8 @@ export interface Allowances {
   settled: boolean;
   /** FORWARD was sent: the saf store's records may have been removed (SPEC.md s.6.20). */
   forwarded: boolean;
+  /** A store may show no longer erased (a resumed job erases it again). */
+  unerasing?: boolean;
 }
 
 export function allowances(entries: readonly JournalEntry[]): Allowances {

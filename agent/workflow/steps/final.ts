@@ -62,7 +62,7 @@ export async function unbind(ctx: JobContext): Promise<StepOutcome> {
   await ctx.withLink('unbind', (d) => d.unbind(ctx.opId('unbind')));
   const after = await ctx.withLink('identify', (d) => d.identify());
   checkSameTerminal(before, after, 'after unbinding');
-  const status = await ctx.withLink('status', (d) => d.status());
+  const status = await ctx.status('after UNBIND');
   await ctx.storeList.reread('after UNBIND');
   const ok = after.tid === null && after.mid === null && !status.bound;
   const evidence = {
@@ -92,7 +92,7 @@ export async function unbind(ctx: JobContext): Promise<StepOutcome> {
 export async function finalize(ctx: JobContext): Promise<StepOutcome> {
   const startedAt = new Date();
   const reply = await ctx.withLink('finalize', (d) => d.finalize(ctx.opId('finalize')));
-  const status = await ctx.withLink('status', (d) => d.status());
+  const status = await ctx.status('after FINALIZE');
   const { stores } = await ctx.storeList.reread('after FINALIZE');
   const keys = await ctx.withLink('keys', (d) => d.keys());
   const problems: string[] = [];

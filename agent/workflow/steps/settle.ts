@@ -14,7 +14,7 @@ import { record } from './records.js';
  */
 export async function settle(ctx: JobContext): Promise<StepOutcome> {
   const startedAt = new Date();
-  const before = await ctx.withLink('status', (d) => d.status());
+  const before = await ctx.status('before SETTLE');
   if (!ctx.driver().capabilities.settle) {
     const evidence = { batchBefore: before.batch };
     return {
@@ -41,7 +41,7 @@ export async function settle(ctx: JobContext): Promise<StepOutcome> {
     ctx.reporter.warn(`${err.message}`);
     return { outcome: 'unsettled', records: [record('settle', startedAt, 'FAIL', evidence, { note })] };
   }
-  const after = await ctx.withLink('status', (d) => d.status());
+  const after = await ctx.status('after SETTLE');
   const evidence = {
     batchBefore: before.batch,
     settlement: result,

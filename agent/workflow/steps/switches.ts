@@ -13,7 +13,7 @@ export async function disableAcceptance(ctx: JobContext): Promise<StepOutcome> {
   const startedAt = new Date();
   const inv = ctx.inventory();
   const canSwitch = new Set<string>(ctx.driver().capabilities.channels);
-  const before = await ctx.withLink('status', (d) => d.status());
+  const before = await ctx.status('before switching acceptance off');
   const channels = [...new Set([...inv.channels, ...canSwitch, ...Object.keys(before.channels)])];
   for (const ch of channels) {
     if (before.channels[ch] !== 'off' && canSwitch.has(ch)) {
@@ -21,7 +21,7 @@ export async function disableAcceptance(ctx: JobContext): Promise<StepOutcome> {
       await ctx.withLink(`disable ${ch}`, (d) => d.setChannel(ch as Channel, false));
     }
   }
-  const after = await ctx.withLink('status', (d) => d.status());
+  const after = await ctx.status('after switching acceptance off');
   const records = channels.map((ch) => {
     const evidence = {
       before: before.channels[ch] ?? 'not reported',
@@ -55,7 +55,7 @@ export async function disableAcceptance(ctx: JobContext): Promise<StepOutcome> {
 export async function networkDown(ctx: JobContext): Promise<StepOutcome> {
   const startedAt = new Date();
   const canSwitch = new Set<string>(ctx.driver().capabilities.links);
-  const before = await ctx.withLink('status', (d) => d.status());
+  const before = await ctx.status('before taking the network down');
   const links = [...new Set([...ctx.inventory().links, ...canSwitch, ...Object.keys(before.links)])];
   for (const link of links) {
     if (before.links[link] !== 'down' && canSwitch.has(link)) {
@@ -63,7 +63,7 @@ export async function networkDown(ctx: JobContext): Promise<StepOutcome> {
       await ctx.withLink(`${link} down`, (d) => d.setLink(link as LinkKind, false));
     }
   }
-  const after: Status = await ctx.withLink('status', (d) => d.status());
+  const after: Status = await ctx.status('after taking the network down');
   const unreported = links.filter((l) => after.links[l] === undefined);
   const stillUp = links.filter((l) => after.links[l] === 'up');
   const evidence = {
