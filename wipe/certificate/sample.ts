@@ -139,12 +139,25 @@ function sanitization(add: Add): void {
   for (const s of STORES) {
     const crypto = s.kind === 'journal' || s.kind === 'saf';
     const evidence = {
+      passed: true,
       verification: 'full',
       readBack: true,
       samples: 64,
       bytesRead: SIZE,
-      expected: crypto ? 'changed' : 'zeros',
+      expected: crypto ? 'random' : 'zeros',
       mismatchedBlocks: 0,
+      nearPreEraseBlocks: 0,
+      sketch: { bits: 256, nearBelow: 64 },
+      randomness: crypto
+        ? {
+            bytes: SIZE,
+            chiSquare: 188.41,
+            chiSquareLimit: 302.6,
+            runsZ: -0.412,
+            runsZLimit: 4.8916,
+            passed: true,
+          }
+        : null,
       terminalVerify: {
         verified: true,
         method: crypto ? 'crypto' : 'overwrite3',

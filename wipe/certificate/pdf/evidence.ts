@@ -68,6 +68,11 @@ const RENDERERS: Partial<Record<StepName, Renderer>> = {
     }
     const after = e.record('batchAfter');
     if (after) out.push(`After: ${batch(after)}.`);
+    const stores = e.list('storesAfter');
+    if (stores) {
+      const sizes = stores.map((x) => (isRecord(x) ? `${plain(x.name)} ${plain(x.size)} bytes` : plain(x)));
+      out.push(`Stores read again after settling: ${sizes.join(', ')}.`);
+    }
     return out;
   },
   'network-down': (e) => [
@@ -104,6 +109,7 @@ const RENDERERS: Partial<Record<StepName, Renderer>> = {
         `Read back by the agent (${e.text('verification')}): ${e.text('samples')} blocks, ${e.text('bytesRead')} bytes, expected ${e.text('expected', 'the declared pattern')}; ${e.text('mismatchedBlocks', '0')} not erased.`,
       );
     } else out.push(`Verification: ${e.text('verification', 'none')}; not read back by the agent.`);
+    out.push(...readBackSentences(e));
     const tv = e.record('terminalVerify');
     if (tv)
       out.push(
@@ -136,6 +142,25 @@ const RENDERERS: Partial<Record<StepName, Renderer>> = {
     ];
   },
 };
+
+/** What the read-back found beyond its count: closeness to old data, and the ciphertext tests. */
+function readBackSentences(e: EvidenceReader): string[] {
+  const out: string[] = [];
+  const near = e.num('nearPreEraseBlocks');
+  const sketch = e.record('sketch');
+  if (near !== undefined) {
+    out.push(
+      `${count(near, 'sampled block')} equal or nearly equal to data from before the erase${sketch ? ` (keyed sketches of ${plain(sketch.bits)} bits, nearly equal under ${plain(sketch.nearBelow)} bits apart)` : ''}.`,
+    );
+  }
+  const r = e.record('randomness');
+  if (r) {
+    out.push(
+      `Ciphertext tests on the whole sample ${r.passed === true ? 'passed' : 'failed'}: byte-class chi-square ${plain(r.chiSquare)} (limit ${plain(r.chiSquareLimit)}), runs z ${plain(r.runsZ)} (limit ${plain(r.runsZLimit)}).`,
+    );
+  }
+  return out;
+}
 
 /** The step's evidence in sentences; a step that was not attempted says why. */
 export function evidenceSentences(step: StepRecord): string[] {
