@@ -154,6 +154,13 @@ describe('a terminal whose answers leave something out', () => {
     },
     {
       title:
+        'stops as an anomaly (exit 6) when the terminal names another firmware after unbinding than before',
+      rules: () => [after('UNBIND', 'IDENTIFY', (p) => patched(p.frame, { firmware: 'C420-OS 9.9.9' }))],
+      exit: 6,
+      error: /after unbinding, the terminal reports firmware C420-OS 9\.9\.9, not C420-OS/,
+    },
+    {
+      title:
         'stops before anything is erased (exit 6) when SETTLE reports other totals than the batch STATUS showed',
       rules: () => [reply('SETTLE', (p) => patched(p.frame, { count: Number(p.frame.header.count) - 1 }))],
       exit: 6,
