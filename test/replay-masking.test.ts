@@ -6,6 +6,14 @@ import { decodeFrame, encodeFrame, type Frame } from '../protocol/line/frame.js'
 import { compress, decodePayload, encodePayload, type PayloadEncoding } from '../protocol/line/payload.js';
 import { deflateToLength } from '../agent/transcript/deflate.js';
 import { MASKED_MAC, MaskSession, StoreFlags, revealsCardData } from '../agent/transcript/mask.js';
+import { CHANGED } from '../agent/transcript/withhold.js';
+import { RandomnessTally, randomness } from '../wipe/erasure/randomness.js';
+
+const popcount = (b: number): number => {
+  let n = 0;
+  for (let x = b; x; x >>= 1) n += x & 1;
+  return n;
+};
 
 const line = (f: Frame) => encodeFrame(f).subarray(0, -1);
 const decode = (b: Buffer) => {
@@ -99,8 +107,12 @@ describe('masking a recorded frame', () => {
         const raw = recorded(result, enc);
         expect(raw.length).toBe(CARD_RECORD.length);
         // Not one byte of the data: no digit, no name, no BCD, not even the record framing (in
-        // uncompressed 8bit, "=" where the field needs it to keep its length).
-        expect([...new Set(raw)].every((b) => b === 0x58 || (b === 0x3d && enc === '8bit' && !z))).toBe(true);
+        // uncompressed 8bit, an escaped byte (NUL, LF, CR, "=") where the field needs it to keep
+        // its length).
+        const escaped = [0x00, 0x0a, 0x0d, 0x3d];
+        expect(
+          [...new Set(raw)].every((b) => b === 0x58 || (escaped.includes(b) && enc === '8bit' && !z)),
+        ).toBe(true);
       });
     }
   }
@@ -138,7 +150,35 @@ describe('masking a recorded frame', () => {
     expect(readBack(block(0), 4096, 7).equals(block(0))).toBe(true);
     const changed = readBack(randomBytes(4096), 4096, 8);
     expect(changed.equals(backup.subarray(4096))).toBe(false);
-    expect(changed.every((x) => x === changed[0] && x !== 0)).toBe(true);
+    expect(changed.equals(CHANGED)).toBe(true);
+    expect(readBack(block(0xff), 4096, 9).equals(block(0xff))).toBe(true);
+  });
+
+  it('withholds a changed block as a pattern erase verification takes for ciphertext, far from every withheld block', () => {
+    // One block, and the 2,000 blocks of a 64 MiB store's sample: both pass the randomness tests.
+    expect(randomness(CHANGED, 'block').passed).toBe(true);
+    const sample = new RandomnessTally();
+    for (let i = 0; i < 2000; i++) sample.add(CHANGED);
+    expect(sample.verdict('sample').passed).toBe(true);
+    // About half its bits differ from a block withheld as first read ('X'): not "nearly equal".
+    let differing = 0;
+    for (const b of CHANGED) differing += popcount(b ^ 0x58);
+    expect(differing / (CHANGED.length * 8)).toBeGreaterThan(0.4);
+    // 8bit without compression: the DATA field keeps its length, and the balance holds.
+    const m = negotiated('8bit', [{ name: 'saf', cardData: true, size: 4096 * 64 }]);
+    readReply(m, 'saf', CARD_RECORD.subarray(0, 4096), '8bit', false, 3, 0);
+    m.mask(
+      'out',
+      line({ seq: 4, kind: 'Q', type: 'ERASE', header: { op: 'e', store: 'saf', method: 'crypto' } }),
+      undefined,
+    );
+    const tally = new RandomnessTally();
+    for (let i = 0; i < 64; i++) {
+      const { original, result } = readReply(m, 'saf', randomBytes(4096), '8bit', false, 5 + i, 4096 * i);
+      expect(result.line.length).toBe(original.length);
+      tally.add(recorded(result, '8bit'));
+    }
+    expect(tally.verdict('sample').passed).toBe(true);
   });
 
   it('keeps READ data of a store without card data, until card data turns up: then withholds the store from there on', () => {

@@ -193,12 +193,16 @@ function knownFieldsOnly(f: Frame): Frame | undefined {
 
 /** 8bit escapes NUL, LF, CR and "=" (s.4): bytes of the filler that keep the DATA field's length. */
 const ESCAPED = new Set([0x00, 0x0a, 0x0d, 0x3d]);
+const ESCAPES = [0x00, 0x0a, 0x0d, 0x3d];
+/** Bytes 8bit sends as they are, all 252 of them, to put in place of an escaped one. */
+const PLAIN = Array.from({ length: 256 }, (_, b) => b).filter((b) => !ESCAPED.has(b));
 
 /**
  * Uncompressed DATA in 8bit is one byte per byte plus one per escaped byte: the filler gets as
- * many escaped bytes ("=") as the data had, from the end of the reply, so the field keeps its
+ * many escaped bytes as the data had, changed from the end of the reply, so the field keeps its
  * length (what the agent sizes its next READ by). That says how many such bytes there were,
- * nothing of where or which.
+ * nothing of where or which. The bytes put in cycle through the escaped (or the plain) values by
+ * position, so a withheld pattern keeps its byte frequencies balanced (withhold.ts).
  */
 function escapedAsMuch(filler: Buffer, raw: Buffer, enc: PayloadEncoding): Buffer {
   if (enc !== '8bit') return filler;
@@ -206,10 +210,14 @@ function escapedAsMuch(filler: Buffer, raw: Buffer, enc: PayloadEncoding): Buffe
   for (let i = 0; i < raw.length; i++)
     missing += (ESCAPED.has(raw[i]!) ? 1 : 0) - (ESCAPED.has(filler[i]!) ? 1 : 0);
   const out = Buffer.from(filler);
-  for (let i = out.length - 1; i >= 0 && missing > 0; i--) {
-    if (!ESCAPED.has(out[i]!)) {
-      out[i] = 0x3d;
+  for (let i = out.length - 1; i >= 0 && missing !== 0; i--) {
+    const escaped = ESCAPED.has(out[i]!);
+    if (missing > 0 && !escaped) {
+      out[i] = ESCAPES[i % ESCAPES.length]!;
       missing--;
+    } else if (missing < 0 && escaped) {
+      out[i] = PLAIN[i % PLAIN.length]!;
+      missing++;
     }
   }
   return out;

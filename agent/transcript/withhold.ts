@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 
 /**
  * READ data of a store that may hold card data is withheld from a transcript entirely: every
@@ -8,14 +8,20 @@ import { createHmac, randomBytes } from 'node:crypto';
  * reached:
  *
  *   content as first read (the backup)           -> 'X'
- *   after the n-th ERASE of the store, a block   -> zeros when it reads all zero (an overwrite)
+ *   after an ERASE of the store, a block         -> zeros or 0xFF when it reads all zero or all
+ *                                                   ones (an overwrite's pattern)
  *                                                -> 'X' when it is exactly what was first read
  *                                                   (an erase that left the data: keyed
  *                                                   fingerprints, below, tell)
- *                                                -> 'X' + n otherwise (it changed)
+ *                                                -> CHANGED otherwise: one fixed, public pattern
  *
- * So a replayed read-back finds zeros where the live one did, and a block that changed where the
- * live one did, without a byte of the data in the file. To tell "unchanged" the first read's
+ * So a replayed read-back finds a pattern where the live one did, and a block that changed where
+ * the live one did, without a byte of the data in the file. CHANGED is what erase verification
+ * must accept as ciphertext and as far from every 'X' block (wipe/erasure/read-back.ts): a
+ * permutation of the 256 byte values, repeated, so every byte value is as frequent as in random
+ * bytes, with as many runs above and below 0x80 as random bytes have (the chi-square and runs
+ * tests of wipe/erasure/randomness.ts pass on any number of such blocks), about half its bits
+ * differ from 'X', and it compresses (so a deflated READ keeps its length). To tell "unchanged" the first read's
  * blocks are fingerprinted with HMAC-SHA256 under a key made for this recording and never
  * written anywhere; fingerprints stay in memory (8 bytes a block), so nothing in the file or the
  * process after it can be matched against guessed card data. A read-back that covers only part
@@ -23,6 +29,31 @@ import { createHmac, randomBytes } from 'node:crypto';
  */
 export const BLOCK = 4096;
 const FIRST = 0x58;
+
+/**
+ * The permutation is a Fisher-Yates shuffle drawn from SHA-256 in counter mode under a fixed
+ * label; seed 8 is the first whose 0x80 runs match random bytes' expected count within 0.5
+ * standard deviations over 2,000 blocks (test/replay-masking.test.ts checks the verdicts).
+ */
+function changedPattern(seed: number): Buffer {
+  let counter = 0;
+  let pool = Buffer.alloc(0);
+  const next = (): number => {
+    if (pool.length < 4)
+      pool = createHash('sha256').update(`posdecom-withheld-pattern/1|${seed}|${counter++}`).digest();
+    const v = pool.readUInt32BE(0);
+    pool = pool.subarray(4);
+    return v;
+  };
+  const p = Array.from({ length: 256 }, (_, i) => i);
+  for (let i = 255; i > 0; i--) {
+    const j = next() % (i + 1);
+    [p[i], p[j]] = [p[j]!, p[i]!];
+  }
+  return Buffer.from(Array.from({ length: BLOCK }, (_, i) => p[i % 256]!));
+}
+export const CHANGED = changedPattern(8);
+const PATTERN = -1;
 const MAX_PENDING_BLOCKS = 1024;
 
 interface StoreState {
@@ -57,7 +88,11 @@ export class Withholder {
       const end = Math.min(raw.length, (block + 1) * BLOCK - offset);
       const piece = raw.subarray(at, end);
       if (s.erases === 0) this.learn(s, block, offset + at - block * BLOCK, piece);
-      else out.fill(this.afterErase(s, block, offset + at, piece), at, end);
+      else {
+        const fill = this.afterErase(s, block, offset + at, piece);
+        if (fill !== PATTERN) out.fill(fill, at, end);
+        else for (let i = at; i < end; i++) out[i] = CHANGED[(offset + i) % BLOCK]!;
+      }
       at = end;
     }
     return out;
@@ -65,10 +100,11 @@ export class Withholder {
 
   private afterErase(s: StoreState, block: number, from: number, piece: Buffer): number {
     if (piece.every((b) => b === 0)) return 0;
+    if (piece.every((b) => b === 0xff)) return 0xff;
     const whole = from === block * BLOCK && piece.length === this.blockLength(s, block);
     const before = s.first.get(block);
     if (whole && before?.equals(this.fingerprint(piece))) return FIRST;
-    return FIRST + (s.erases % 32);
+    return PATTERN;
   }
 
   private learn(s: StoreState, block: number, within: number, piece: Buffer): void {
