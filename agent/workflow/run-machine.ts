@@ -132,6 +132,7 @@ async function performStep(
 async function refreshSafStores(run: JobRun, ctx: JobContext): Promise<void> {
   run.transcript?.setStep('inventory');
   run.stepCounts = run.conn.linkCounts();
+  ctx.journal.append('intent', { step: 'inventory', data: { after: 'FORWARD' } });
   const { stores, discrepancies } = await ctx.storeList.reread('after FORWARD');
   // A contradiction FAILed the inventory already (store-list.ts), and the job stops on it.
   if (discrepancies.length > 0) return;
