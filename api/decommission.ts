@@ -41,7 +41,10 @@ export interface DecommissionOptions {
   backupPartSize?: number;
   resume?: boolean;
   dryRun?: boolean;
+  /** --allow-unsettled: go on when the batch cannot settle or the SAF queue cannot forward (never a PASS). */
   allowUnsettled?: boolean;
+  /** --card-data-backup: 'keep' (default) backs up every store; 'omit' does not back up stores holding card data (they are still erased). */
+  cardDataBackup?: 'keep' | 'omit';
   /** --record: a masked transcript of every frame. */
   record?: string;
   /** --reconnect-wait, in seconds (default 30). */
@@ -64,6 +67,8 @@ export interface DecommissionResult {
   exitCode: number;
   /** The certificate's overall result, or INCOMPLETE when the job stopped before one. */
   overall: string;
+  /** The terminal is a simulated one (a `sim:` port, or one that said so): a rehearsal, not a device. */
+  simulated: boolean;
   dir: string;
   port: string;
   serial: string | null;
@@ -114,6 +119,7 @@ export async function runDecommission(o: DecommissionOptions): Promise<Decommiss
       workOrders,
       attestations,
       partBytes: partBytesFrom(o.backupPartSize),
+      cardDataBackup: o.cardDataBackup === undefined ? undefined : cardDataBackupFrom(o.cardDataBackup),
       paths,
       signer: await loadSignerFrom(paths, passphrase),
       settings: portSettingsFrom(port),
@@ -132,6 +138,7 @@ export async function runDecommission(o: DecommissionOptions): Promise<Decommiss
       dryRun: o.dryRun ?? false,
       yes: o.confirm === undefined,
       allowUnsettled: o.allowUnsettled ?? false,
+      ...(prepared.cardDataBackup ? { cardDataBackup: prepared.cardDataBackup } : {}),
       recipientPath: prepared.paths.backupRecipient,
       signer: prepared.signer,
       ...(prepared.partBytes ? { partBytes: prepared.partBytes } : {}),
@@ -147,4 +154,13 @@ export async function runDecommission(o: DecommissionOptions): Promise<Decommiss
     // As the CLI: a job that could not start is a summary with its exit code, not a throw.
     return { ...unstartedSummary(o.port, o.out, exitCodeFor(err), describeError(err)) };
   }
+}
+
+/** The CLI's yargs `choices` check, for callers without a type checker. */
+function cardDataBackupFrom(value: string): 'keep' | 'omit' {
+  if (value === 'keep' || value === 'omit') return value;
+  throw new PosdecomError(
+    ErrorCode.UsageInvalid,
+    `cardDataBackup must be 'keep' or 'omit', not ${JSON.stringify(value)}`,
+  );
 }

@@ -43,8 +43,12 @@ export interface SimulatorOptions {
   turnaroundMs?: number;
   /** Multiply every store's size. */
   scale?: number;
-  /** The settlement host is unreachable: the open batch cannot settle. */
+  /** The settlement host is unreachable: the open batch cannot settle nor the SAF queue forward. */
   unsettled?: boolean;
+  /** Keeps clear PANs and track data in its batch, saf and journal stores (a PCI DSS failure the job reports). */
+  noncompliant?: boolean;
+  /** The newest line protocol version it speaks (default '1.1'); '1.0' has no SAF queue. */
+  protocolVersion?: '1.0' | '1.1';
 }
 
 export interface TerminalIdentity {
@@ -72,6 +76,8 @@ export interface TerminalState {
   /** Network links: true while up. */
   links: Record<string, boolean>;
   batch: { open: boolean; count: number };
+  /** Payments queued offline (store-and-forward) and not yet forwarded to the host. */
+  saf: { queued: number };
   stores: {
     name: string;
     kind: string;
@@ -131,6 +137,8 @@ export async function createSimulatedTerminal(options: SimulatorOptions): Promis
       ...(options.turnaroundMs !== undefined ? { turnaroundMs: options.turnaroundMs } : {}),
       ...(options.scale ? { scale: options.scale } : {}),
       ...(options.unsettled ? { unsettled: true } : {}),
+      ...(options.noncompliant ? { noncompliant: true } : {}),
+      ...(options.protocolVersion !== undefined ? { protocol: options.protocolVersion } : {}),
     }),
   );
   const port = `sim:${options.model}?seed=${seed}&instance=${++instances}`;

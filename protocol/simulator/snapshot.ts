@@ -20,6 +20,8 @@ export interface SimulatorSnapshot {
   /** Network links: true while up. */
   links: Record<string, boolean>;
   batch: { open: boolean; count: number };
+  /** Payments queued offline (store-and-forward) and not yet forwarded to the host. */
+  saf: { queued: number };
   stores: StoreSnapshot[];
   keys: KeySlotSnapshot[];
   /** Requests the terminal carried out, by type (a duplicate answered from its cache not counted). */

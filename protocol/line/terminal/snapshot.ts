@@ -20,6 +20,7 @@ export function snapshotOf(device: Device, counters: Counters): SimulatorSnapsho
     channels: Object.fromEntries(device.channels),
     links: Object.fromEntries(device.links),
     batch: { open: device.batch.open, count: device.batch.count },
+    saf: { queued: device.safQueue().count },
     stores: [...device.stores.values()].map((s) => ({
       name: s.name,
       kind: s.kind,
