@@ -30,7 +30,6 @@ describe('hostile terminal: silence and events', () => {
         /the terminal did not come back within 1 s \(terminal silent: no valid answer to HELLO.*--resume/,
       session: QUICK,
       reconnectWaitMs: 1000,
-      budgetMs: 10_000,
       check: (_run, proxy) => expect(Object.values(proxy.eraseCounts())).toEqual([1, 0, 0, 0, 0, 0]),
     },
     {
@@ -40,7 +39,6 @@ describe('hostile terminal: silence and events', () => {
       error: /the terminal did not come back within 1 s .*--resume/,
       session: QUICK,
       reconnectWaitMs: 1000,
-      budgetMs: 10_000,
     },
     {
       title: 'stops as hostile (exit 4) when a flood of events arrives instead of an answer',

