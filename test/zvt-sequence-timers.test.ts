@@ -74,13 +74,14 @@ for (const framing of ['serial', 'tcp'] as const) {
 
     it('takes a 04 FF timeout byte shorter than T4 at its word', async () => {
       const { ecr, pt } = scripted(framing);
-      const started = performance.now();
-      const run = failure(engine(ecr, { t4Ms: 5000, timeoutByteUnitMs: 50 }).run({ command: diagnosis() }));
+      // T4 is longer than the test's own timeout: only the timeout byte can end this sequence in time.
+      const run = failure(
+        engine(ecr, { t4Ms: 600_000, timeoutByteUnitMs: 50 }).run({ command: diagnosis() }),
+      );
       await pt.accept();
       await pt.exchange(intermediateStatus(0x17, 1));
       const err = await run;
       expect(err.code).toBe(ErrorCode.SessionTimeout);
-      expect(performance.now() - started).toBeLessThan(2500);
     });
 
     it('does not shorten T4 for a timeout byte of zero or none', async () => {
