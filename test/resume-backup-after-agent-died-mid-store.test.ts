@@ -14,9 +14,10 @@ import { createTestPki } from './helpers/job-harness.js';
 /**
  * The agent process stops in the middle of a store's backup (it gives up on the link: exit 9),
  * and `decommission --resume` keeps the complete parts the first run wrote (each a whole CMS file
- * under its own content key, wrapped only to the backup recipient), re-reads their range to check
- * them, and writes on from the last one. Nothing in DIR opens with the technician's key; every
- * part opens with the recipient's, with our command and with openssl, and joins to the store.
+ * under its own content key, wrapped only to the backup recipient) and reads on from the end of
+ * the last one (the READs its transcript records start there; nothing before is read again).
+ * Nothing in DIR opens with the technician's key; every part opens with the recipient's, with our
+ * command and with openssl, and joins to the store.
  */
 
 const MODEL = 'countertop';
@@ -71,6 +72,35 @@ async function expectNothingOpensWithTechnicianKey(j: {
   }
 }
 
+/** The READs the agent sent to back up `store`, from a --record transcript (resends counted once). */
+function readRequests(transcript: string, store: string): { offset: number; length: number }[] {
+  const seen = new Set<string>();
+  const reads: { offset: number; length: number }[] = [];
+  for (const line of readFileSync(transcript, 'utf8').split('\n')) {
+    if (!line.includes('"READ"')) continue;
+    const e = JSON.parse(line) as { dir: string; step?: string; line?: string };
+    const m =
+      e.dir === 'out' && e.step === `backup:${store}` && e.line
+        ? /^(\w+) Q READ (\{.*\})\*/.exec(e.line)
+        : null;
+    if (!m || seen.has(m[1]!)) continue;
+    seen.add(m[1]!);
+    const r = JSON.parse(m[2]!) as { store: string; offset: number; length: number };
+    if (r.store === store) reads.push({ offset: r.offset, length: r.length });
+  }
+  return reads;
+}
+
+/** Where the READs end when each starts where the one before ended; fails on a gap or overlap. */
+function contiguousEnd(reads: { offset: number; length: number }[]): number {
+  let end = reads[0]!.offset;
+  for (const r of reads) {
+    expect(r.offset).toBe(end);
+    end += r.length;
+  }
+  return end;
+}
+
 async function job(seed: number) {
   const pki = await sharedPki();
   const { truth, root, out, env, args } = await cliJob({ model: MODEL, seed, name: 'resume-backup', pki });
@@ -95,8 +125,8 @@ async function job(seed: number) {
     expect(run.code, run.stderr).toBe(9);
     return run;
   };
-  const resume = async () => {
-    const run = await runCliKilling(args('', '--resume', '--backup-part-size', `${PART}`), env);
+  const resume = async (...extra: string[]) => {
+    const run = await runCliKilling(args('', '--resume', '--backup-part-size', `${PART}`, ...extra), env);
     expect(run.code, run.stderr).toBe(0);
     return run;
   };
@@ -115,12 +145,18 @@ describe('a store backup cut short by the agent stopping', () => {
       // What the cut left (parts, checkpoint, journal, fingerprints) included.
       await expectNothingOpensWithTechnicianKey(j);
       const before = new Map(kept.map((f) => [f, sha256(readFileSync(join(j.backupDir, f)))]));
-      await j.resume();
+      const transcript = join(j.root, 'resume.jsonl');
+      await j.resume('--record', transcript);
       // The parts of the first run are kept as they were, not written again.
       for (const [f, digest] of before) expect(sha256(readFileSync(join(j.backupDir, f))), f).toBe(digest);
+      const offset = kept.length * PART;
       expect(j.notes('backup-resume').map((e) => e.data)).toEqual([
-        { event: 'backup-resume', store: STORE, offset: kept.length * PART, parts: kept.length },
+        { event: 'backup-resume', store: STORE, offset, parts: kept.length, readFrom: offset },
       ]);
+      // The terminal served the store from the last complete part's end on, each byte once.
+      const reads = readRequests(transcript, STORE);
+      expect(reads[0]?.offset).toBe(offset);
+      expect(contiguousEnd(reads)).toBe(4 * PART);
       await expectCertificate(j.out, 'PASS');
 
       const { manifest } = await readManifest(j.backupDir);
@@ -278,8 +314,15 @@ describe('a store backup cut short by the agent stopping', () => {
       const kept = j.partFiles();
       expect(kept.length).toBeGreaterThanOrEqual(1);
       const before = kept.map((f) => sha256(readFileSync(join(j.backupDir, f))));
-      const resumed = await runCliKilling(args('', '--resume'), {});
+      const transcript = join(j.root, 'resume.jsonl');
+      const resumed = await runCliKilling(args('', '--resume', '--record', transcript), {});
       expect(resumed.code, resumed.stderr).toBe(0);
+      // No job secret here: only the PCI scanner's look-back (at most 136 bytes) is read again.
+      const reads = readRequests(transcript, STORE);
+      const boundary = kept.length * PART;
+      expect(boundary - reads[0]!.offset).toBeGreaterThan(0);
+      expect(boundary - reads[0]!.offset).toBeLessThanOrEqual(136);
+      expect(contiguousEnd(reads)).toBe(4 * PART);
       expect(kept.map((f) => sha256(readFileSync(join(j.backupDir, f))))).toEqual(before);
       expect(j.notes('backup-resume').map((e) => e.data?.parts)).toEqual([kept.length]);
       expect(j.partFiles()).toHaveLength(4);

@@ -1,5 +1,6 @@
 import type { StoreInfo } from '../../protocol/domain.js';
 import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
+import { resumeText } from '../../wipe/backup/resume-text.js';
 import { backupStore } from '../../wipe/backup/store-backup.js';
 import { pciFinding } from '../../wipe/pci/report.js';
 import { PciScanner } from '../../wipe/pci/scanner.js';
@@ -73,12 +74,13 @@ export async function backupStores(
       recipient: c.recipient,
       ...(c.partBytes ? { partBytes: c.partBytes } : {}),
       onResume: (event) => {
-        if ('offset' in event) r.info(`${info.name}: continuing after ${event.parts} complete part(s)`);
+        if ('offset' in event) r.info(`${info.name}: continuing: ${resumeText(event)}`);
         else r.warn(`${info.name}: backing up from the start: ${event.restartedBecause}`);
         c.journal.append('note', { data: { event: 'backup-resume', store: info.name, ...event } });
       },
       read: (store, from, size, sink) => c.conn.readStore(store, from, size, sink),
-      observers: [(offset, bytes) => scanner.push(offset, bytes)],
+      // No job secret here (no work order): the scanner's look-back is read again on resume.
+      observers: [scanner],
       onProgress: (done, total) => r.progress(`backup ${info.name}`, done, total),
     });
     r.endProgress();

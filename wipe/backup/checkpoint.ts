@@ -4,38 +4,53 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeQuietly, writeFileAtomic } from './atomic-file.js';
 import { MAX_PARTS, validPartBytes, type BackupPart } from './parts.js';
+import { isResumeState, sealState, type ResumeState } from './resume-state.js';
 import { isPlainBaseName } from './safe-name.js';
 
 /**
  * The resume checkpoint of a store whose backup is under way: `backup/.NN-name.cms.parts.json`
- * (0600), rewritten atomically after each complete part. It holds what a later run needs to go
- * on without any key: which store and which terminal digest the parts belong to, the recipient
- * they are encrypted to, and each part's offset, length, plaintext and file digests. No key
- * material: the content keys died with the run that made the parts.
+ * (0600), rewritten atomically (fsynced) after each complete part and before the part counts as
+ * complete. It holds what a later run needs to go on: which store and which terminal digest the
+ * parts belong to, the recipient they are encrypted to, each part's offset, length, plaintext and
+ * file digests, and `state`, what the pipeline needs to go on at the last part's end without
+ * reading the store before it again (resume-state.ts: SHA-256 midstate, keyed fingerprints,
+ * observer counts, the observers' look-back only sealed). No key and no store content in clear:
+ * the content keys died with the run that made the parts; the state key is derived by every run.
  *
  * A later run keeps the parts whose files still hash to their recorded digest (checked without
- * decrypting), re-reads their range from the terminal to rebuild the store's SHA-256 and to check
- * each part's plaintext digest against the terminal's bytes, and writes on from the last one.
+ * decrypting) and reads on from the last one's end with the state. A checkpoint without a usable
+ * state (format 1, torn, changed on disk) makes it re-read the kept range from the terminal
+ * instead, to rebuild the SHA-256 and check each part's plaintext digest against the terminal's bytes.
  */
-const FORMAT = 'posdecom-backup-checkpoint/1';
-const MAX_BYTES = 2 * 1024 * 1024;
+const FORMAT = 'posdecom-backup-checkpoint/2';
+const FORMATS: readonly string[] = ['posdecom-backup-checkpoint/1', FORMAT];
+const MAX_BYTES = 32 * 1024 * 1024;
 const SHA256 = /^[0-9a-f]{64}$/;
 
 export interface Checkpoint {
-  format: typeof FORMAT;
+  format: string;
   store: string;
   size: number;
   terminalSha256: string;
   recipientSha256: string;
   partBytes: number;
   parts: BackupPart[];
+  /** Absent in format 1 and when the pipeline could not be saved at this boundary. */
+  state?: ResumeState;
 }
 
 export const checkpointPathFor = (backupDir: string, file: string): string =>
   join(backupDir, `.${file}.parts.json`);
 
-export async function writeCheckpoint(path: string, c: Omit<Checkpoint, 'format'>): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify({ format: FORMAT, ...c })}\n`, 0o600);
+/** Writes it, the state's look-back sealed under `stateKey` (dropped without one), and fsyncs it. */
+export async function writeCheckpoint(
+  path: string,
+  c: Omit<Checkpoint, 'format' | 'state'>,
+  resume?: { state: ResumeState; sealed: Buffer; stateKey: Buffer | undefined },
+): Promise<void> {
+  const plain = { format: FORMAT, ...c };
+  const full = resume ? sealState({ ...plain, state: resume.state }, resume.sealed, resume.stateKey) : plain;
+  await writeFileAtomic(path, `${JSON.stringify(full)}\n`, 0o600);
 }
 
 export async function removeCheckpoint(path: string): Promise<void> {
@@ -54,7 +69,7 @@ export async function readCheckpoint(path: string): Promise<Checkpoint | { unusa
     if (text.length > MAX_BYTES) throw new Error('too large');
     const c = JSON.parse(text) as Partial<Checkpoint>;
     const ok =
-      c.format === FORMAT &&
+      FORMATS.includes(String(c.format)) &&
       typeof c.store === 'string' &&
       Number.isSafeInteger(c.size) &&
       typeof c.terminalSha256 === 'string' &&
@@ -62,7 +77,8 @@ export async function readCheckpoint(path: string): Promise<Checkpoint | { unusa
       validPartBytes(c.partBytes ?? 0) &&
       Array.isArray(c.parts) &&
       c.parts.length <= MAX_PARTS &&
-      c.parts.every((p, i) => validPart(p, i, c.partBytes!));
+      c.parts.every((p, i) => validPart(p, i, c.partBytes!)) &&
+      (c.state === undefined || isResumeState(c.state));
     if (!ok) throw new Error('malformed');
     return c as Checkpoint;
   } catch {

@@ -1,14 +1,17 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { StoreInfo } from '../../protocol/domain.js';
-import { intactParts, readCheckpoint, removeCheckpoint } from './checkpoint.js';
+import { intactParts, readCheckpoint, removeCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { BackupPart } from './parts.js';
+import type { ResumeState } from './resume-state.js';
 
 /**
  * The complete parts a cut-short backup of a store left, as a later run takes them over: only
  * parts whose checkpoint matches the store as the terminal describes it now and whose files hash
- * to their recorded digests. While the store is read again from offset 0, `consume` checks the
- * bytes of each kept part's range against that part's plaintext digest and hands back only the
- * bytes past the kept range, which are the ones still to be encrypted.
+ * to their recorded digests, with the checkpoint's resume state when it belongs to their end. Without
+ * a usable state the store is read again from offset 0, and `consume` checks the bytes of each
+ * kept part's range against that part's plaintext digest and hands back only the bytes past the
+ * kept range, which are the ones still to be encrypted. With one, reading starts at the kept
+ * range's end and `consume` only passes bytes through.
  */
 export class ResumeMismatch extends Error {
   override readonly name = 'ResumeMismatch';
@@ -58,7 +61,11 @@ export async function openResume(
   checkpointPath: string,
   info: StoreInfo,
   o: { backupDir: string; recipient: { sha256Fingerprint: string } },
-): Promise<{ range: ResumeRange; dropped?: string } | { restartedBecause: string } | Record<string, never>> {
+): Promise<
+  | { range: ResumeRange; dropped?: string; state?: ResumeState }
+  | { restartedBecause: string }
+  | Record<string, never>
+> {
   const c = await readCheckpoint(checkpointPath);
   if (c === undefined) return {};
   let why: string | undefined;
@@ -72,5 +79,9 @@ export async function openResume(
     return { restartedBecause: why ?? 'unusable checkpoint' };
   }
   const { kept, dropped } = await intactParts(o.backupDir, c.parts);
-  return { range: new ResumeRange(kept, c.partBytes), ...(dropped ? { dropped } : {}) };
+  const range = new ResumeRange(kept, c.partBytes);
+  // The state is the pipeline at the last checkpointed part's end: of use only if all parts stay.
+  const usable = dropped === undefined && c.state !== undefined && c.state.offset === range.offset;
+  const resumable = usable ? (c as Checkpoint & { state: ResumeState }) : undefined;
+  return { range, ...(dropped ? { dropped } : {}), ...(resumable ? { resumable } : {}) };
 }

@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
 import type { StoreInfo } from '../../protocol/domain.js';
 import type { ManifestStore } from './manifest.js';
 import type { Recipient } from '../cms/encrypt.js';
-import { FingerprintAccumulator, writeFingerprints, type FingerprintKey } from '../erasure/fingerprints.js';
+import { writeFingerprints, type FingerprintKey } from '../erasure/fingerprints.js';
 import { removeQuietly } from './atomic-file.js';
+import { BackupStream, readThrough, type StoreReader, type StreamOptions } from './backup-stream.js';
 import {
   checkpointPathFor,
   removeCheckpoint,
@@ -16,41 +16,37 @@ import {
 } from './checkpoint.js';
 import { DEFAULT_PART_BYTES, PartSequence, type BackupPart } from './parts.js';
 import { ResumeMismatch, ResumeRange, openResume } from './resume-range.js';
+import type { PlaintextObserver } from './resume-state.js';
 import { backupFileName } from './safe-name.js';
 
+export type { PlaintextObserver, ResumableObserver } from './resume-state.js';
+export type { StoreReader } from './backup-stream.js';
+
 /**
- * Backs up one store: terminal bytes stream through a SHA-256, the block fingerprints, the
- * plaintext observers and the CMS encryptor into parts (parts.ts); only when the digest of what
- * arrived equals the digest the terminal reported does the store count as backed up. A mismatch
- * leaves no file behind.
+ * Backs up one store: terminal bytes stream through the store's SHA-256, the block fingerprints,
+ * the plaintext observers (backup-stream.ts) and the CMS encryptor into parts (parts.ts); only
+ * when the digest of what arrived equals the digest the terminal reported does the store count
+ * as backed up. A mismatch leaves no file behind.
  *
- *   terminal READs from 0 -> sink -> sha256 + fingerprints + observers
- *                                 -> [0, resumed): re-read, checked against the kept parts
- *                                 -> [resumed, size): CMS parts -> fsync -> rename -> checkpoint
+ *   terminal READs from readFrom -> sink -> [readFrom, hashedFrom): observers' look-back only
+ *                                        -> sha256 + fingerprints + observers (split at part ends)
+ *                                        -> CMS parts -> fsync -> rename -> checkpoint -> next part
  *
- * Every run reads the store from offset 0: a run that continues a cut-short backup re-reads the
- * range of the complete parts it keeps (to rebuild the SHA-256, which node:crypto cannot save,
- * and the fingerprints, whose key died with the earlier run), and writes only what follows.
+ * At each part end the checkpoint saves the pipeline (resume-state.ts), so a run that continues a
+ * cut-short backup reads on from the end of the last complete part: nothing before it is read
+ * again (but an observer's look-back when no state key sealed it). When the state cannot be taken
+ * up (an older checkpoint, a part dropped, a state changed on disk) the run reads the kept range
+ * again, from offset 0, checking each kept part against the terminal's bytes.
  */
 export interface StoreBackupResult extends ManifestStore {
   /** Path of the block fingerprints, when they were made (decommission: for erase verification). */
   fingerprintsPath?: string;
 }
 
-/** Reads [from, size) of a store in order; may reconnect underneath and continue from the sink's offset. */
-export type StoreReader = (
-  store: string,
-  from: number,
-  size: number,
-  sink: (offset: number, bytes: Buffer) => Promise<void>,
-) => Promise<number>;
-
-/**
- * Sees every plaintext byte of the store exactly once per run, in order, from offset 0 (the
- * re-read range of a resumed backup included), before it is encrypted. For scanners (PCI).
- * It must not keep or log the bytes; a throw stops the backup of the store.
- */
-export type PlaintextObserver = (offset: number, bytes: Buffer) => void;
+/** What a resumed backup did with the earlier run's parts; see BackupStoreOptions.onResume. */
+export type ResumeEvent =
+  | { offset: number; parts: number; readFrom: number; rereadBecause?: string; dropped?: string }
+  | { restartedBecause: string };
 
 export interface BackupStoreOptions {
   backupDir: string;
@@ -62,11 +58,21 @@ export interface BackupStoreOptions {
   onProgress?: (received: number, size: number) => void;
   /** Block fingerprints for erase verification, keyed with this run's key, written to `dir`. */
   fingerprints?: { key: FingerprintKey; dir: string };
+  /**
+   * See every plaintext byte once per run, in order, before it is encrypted (scanners). They must
+   * not keep or log the bytes; a throw stops the backup of the store. A resumed run goes on after
+   * the kept parts only when every observer is a ResumableObserver; a plain function makes it
+   * read the store from offset 0 again, so the function sees every byte.
+   */
   observers?: PlaintextObserver[];
-  /** Complete parts of an earlier run were kept (continuing at `offset`), or could not be. */
-  onResume?: (
-    event: { offset: number; parts: number; dropped?: string } | { restartedBecause: string },
-  ) => void;
+  /**
+   * 32 bytes derived from a job secret every run holds and DIR never does (the decommission job:
+   * FingerprintKey.subkey(RESUME_STATE_LABEL)). Seals the observers' look-back in checkpoints and
+   * authenticates them. Without it the look-back is read again on resume.
+   */
+  stateKey?: Buffer;
+  /** Complete parts of an earlier run were kept (this run reads from `readFrom`), or could not be. */
+  onResume?: (event: ResumeEvent) => void;
 }
 
 export async function backupStore(info: StoreInfo, o: BackupStoreOptions): Promise<StoreBackupResult> {
@@ -79,28 +85,48 @@ export async function backupStore(info: StoreInfo, o: BackupStoreOptions): Promi
   }
   const range = 'range' in resumed ? resumed.range : new ResumeRange([], 0);
   const dropped = 'dropped' in resumed ? resumed.dropped : undefined;
+  let stream: BackupStream | undefined;
+  let rereadBecause = dropped === undefined ? 'its checkpoint holds no resume state for it' : undefined;
+  if ('resumable' in resumed && resumed.resumable) {
+    const taken = await BackupStream.takeUp(resumed.resumable, streamOptions(o));
+    if ('why' in taken) rereadBecause = taken.why;
+    else [stream, rereadBecause] = [taken, undefined];
+  }
+  stream ??= await BackupStream.fresh(streamOptions(o));
   if (range.offset > 0)
-    o.onResume?.({ offset: range.offset, parts: range.parts.length, ...(dropped ? { dropped } : {}) });
+    o.onResume?.({
+      offset: range.offset,
+      parts: range.parts.length,
+      readFrom: stream.readFrom,
+      ...(rereadBecause ? { rereadBecause } : {}),
+      ...(dropped ? { dropped } : {}),
+    });
   else if (dropped) o.onResume?.({ restartedBecause: dropped });
-  const first = await attempt(info, o, range);
+  const first = await attempt(info, o, range, stream);
   if (first.status === 'ok' || range.offset === 0) return first;
-  // What the earlier run left may be what differs (a power cut can tear unsynced pages): read
-  // the whole store once more before calling the backup failed.
+  // What the earlier run left may be what differs (a power cut can tear unsynced pages, a state
+  // may be wrong): read the whole store once more before calling the backup failed.
   await discardStore(o.backupDir, file, checkpointPath);
   o.onResume?.({ restartedBecause: first.error ?? 'the continued backup failed' });
-  return attempt(info, o, new ResumeRange([], 0));
+  return attempt(info, o, new ResumeRange([], 0), await BackupStream.fresh(streamOptions(o)));
+}
+
+function streamOptions(o: BackupStoreOptions): StreamOptions {
+  return { fingerprints: o.fingerprints, observers: o.observers ?? [], stateKey: o.stateKey };
 }
 
 async function attempt(
   info: StoreInfo,
   o: BackupStoreOptions,
   range: ResumeRange,
+  stream: BackupStream,
 ): Promise<StoreBackupResult> {
   const file = backupFileName(o.index, info.name);
   const checkpointPath = checkpointPathFor(o.backupDir, file);
   await removeStrayParts(o.backupDir, file, range.parts);
   const parts: BackupPart[] = [...range.parts];
-  const sequence = partSequence(info, o, range, checkpointPath, parts);
+  const partBytes = range.partBytes || o.partBytes || DEFAULT_PART_BYTES;
+  const sequence = partSequence(info, o, { range, partBytes, checkpointPath, parts, stream });
   const base = {
     name: info.name,
     file,
@@ -121,7 +147,12 @@ async function attempt(
     finishedAt: new Date().toISOString(),
   });
   try {
-    const { receivedSha256, prints } = await readThrough(info, o, range, sequence);
+    const receivedSha256 = await readThrough(
+      info,
+      o.read,
+      { range, sequence, stream, partBytes },
+      o.onProgress,
+    );
     if (receivedSha256 !== info.sha256) {
       await sequence.abort();
       await discardStore(o.backupDir, file, checkpointPath);
@@ -132,8 +163,13 @@ async function attempt(
     }
     await sequence.finish();
     const fingerprintsPath = o.fingerprints ? join(o.fingerprints.dir, `${file}.fp`) : undefined;
-    if (o.fingerprints && prints && fingerprintsPath)
-      await writeFingerprints(fingerprintsPath, o.fingerprints.key, o.recipient.certPem, prints.finish());
+    if (o.fingerprints && stream.prints && fingerprintsPath)
+      await writeFingerprints(
+        fingerprintsPath,
+        o.fingerprints.key,
+        o.recipient.certPem,
+        stream.prints.finish(),
+      );
     return {
       ...base,
       receivedSha256,
@@ -151,68 +187,42 @@ async function attempt(
   }
 }
 
+interface Pipeline {
+  range: ResumeRange;
+  partBytes: number;
+  checkpointPath: string;
+  parts: BackupPart[];
+  stream: BackupStream;
+}
+
 /** The parts still to write, checkpointed as each one completes (all but the store's last). */
-function partSequence(
-  info: StoreInfo,
-  o: BackupStoreOptions,
-  range: ResumeRange,
-  checkpointPath: string,
-  parts: BackupPart[],
-): PartSequence {
-  const partBytes = range.partBytes || o.partBytes || DEFAULT_PART_BYTES;
-  const checkpoint = (): Omit<Checkpoint, 'format'> => ({
+function partSequence(info: StoreInfo, o: BackupStoreOptions, p: Pipeline): PartSequence {
+  const checkpoint = (): Omit<Checkpoint, 'format' | 'state'> => ({
     store: info.name,
     size: info.size,
     terminalSha256: info.sha256,
     recipientSha256: o.recipient.sha256Fingerprint,
-    partBytes,
-    parts: parts.filter((p) => p.offset + p.length < info.size),
+    partBytes: p.partBytes,
+    parts: p.parts.filter((part) => part.offset + part.length < info.size),
   });
   return new PartSequence({
     backupDir: o.backupDir,
     index: o.index,
     storeName: info.name,
     size: info.size,
-    partBytes,
+    partBytes: p.partBytes,
     recipient: o.recipient,
-    firstPart: range.parts.length,
+    firstPart: p.range.parts.length,
     onPart: async (part) => {
-      parts.push(part);
-      // The last part completes the store: the manifest, not the checkpoint, records it.
-      if (part.offset + part.length < info.size) await writeCheckpoint(checkpointPath, checkpoint());
+      p.parts.push(part);
+      const end = part.offset + part.length;
+      // The last part completes the store: the manifest, not the checkpoint, records it. The
+      // pipeline has seen exactly [0, end) here (readThrough splits pieces at part ends).
+      if (end >= info.size) return;
+      const saved = p.stream.capture(end);
+      await writeCheckpoint(p.checkpointPath, checkpoint(), saved && { ...saved, stateKey: o.stateKey });
     },
   });
-}
-
-/** Reads the whole store in order through the digest, fingerprints, observers and the parts. */
-async function readThrough(
-  info: StoreInfo,
-  o: BackupStoreOptions,
-  range: ResumeRange,
-  sequence: PartSequence,
-): Promise<{ receivedSha256: string; prints: FingerprintAccumulator | undefined }> {
-  const hash = createHash('sha256');
-  const prints = o.fingerprints ? new FingerprintAccumulator(o.fingerprints.key) : undefined;
-  let received = 0;
-  const reached = await o.read(info.name, 0, info.size, async (offset, bytes) => {
-    if (offset !== received) {
-      throw new PosdecomError(ErrorCode.BackupFailed, `backup of ${info.name}: bytes arrived out of order`);
-    }
-    received += bytes.length;
-    hash.update(bytes);
-    prints?.push(bytes);
-    for (const observe of o.observers ?? []) observe(offset, bytes);
-    const fresh = range.consume(offset, bytes);
-    if (fresh.length > 0) await sequence.write(fresh);
-    o.onProgress?.(received, info.size);
-  });
-  if (reached !== info.size || received !== info.size) {
-    throw new PosdecomError(
-      ErrorCode.BackupFailed,
-      `backup of ${info.name} ended at ${received} of ${info.size} bytes`,
-    );
-  }
-  return { receivedSha256: hash.digest('hex'), prints };
 }
 
 /**

@@ -1,4 +1,12 @@
-import { constants, createHmac, publicEncrypt, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import {
+  constants,
+  createHmac,
+  hkdfSync,
+  publicEncrypt,
+  randomBytes,
+  scrypt,
+  timingSafeEqual,
+} from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeQuietly, writeFileAtomic } from '../backup/atomic-file.js';
@@ -61,6 +69,15 @@ export class FingerprintKey {
     return h.digest().subarray(0, FINGERPRINT_BYTES);
   }
 
+  /**
+   * A 32-byte key for another purpose of the same job (HKDF-SHA-256 of this key's secret; the
+   * label keeps the purposes apart, so neither key tells anything about the other). Like this
+   * key, it is made again by every run and never written.
+   */
+  subkey(label: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.secret, Buffer.alloc(0), label, 32));
+  }
+
   wrapTo(recipientCertPem: string): string {
     return publicEncrypt(
       { key: recipientCertPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
@@ -87,6 +104,24 @@ export class FingerprintAccumulator {
 
   constructor(private readonly key: FingerprintKey) {}
 
+  /** Goes on after `tags` made under the same key for the whole blocks before (a resumed backup). */
+  static resume(key: FingerprintKey, tags: Buffer): FingerprintAccumulator {
+    const a = new FingerprintAccumulator(key);
+    for (let at = 0; at < tags.length; at += PAGE_BYTES) {
+      const page = Buffer.alloc(PAGE_BYTES);
+      a.used = tags.copy(page, 0, at, at + PAGE_BYTES);
+      a.pages.push(page);
+    }
+    return a;
+  }
+
+  /** The tags of the whole blocks so far; undefined while a block is half seen. */
+  wholeBlockTags(): Buffer | undefined {
+    if (this.held > 0) return undefined;
+    const last = this.pages.length - 1;
+    return Buffer.concat(this.pages.map((page, i) => (i === last ? page.subarray(0, this.used) : page)));
+  }
+
   push(bytes: Buffer): void {
     let rest = bytes;
     while (rest.length > 0) {
@@ -101,8 +136,7 @@ export class FingerprintAccumulator {
   /** The fingerprints so far, including a final partial block. */
   finish(): Buffer {
     if (this.held > 0) this.flushBlock();
-    const last = this.pages.length - 1;
-    return Buffer.concat(this.pages.map((page, i) => (i === last ? page.subarray(0, this.used) : page)));
+    return this.wholeBlockTags()!;
   }
 
   private flushBlock(): void {

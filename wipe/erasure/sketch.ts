@@ -109,6 +109,27 @@ export class SketchAccumulator {
 
   constructor(private readonly sketcher: BlockSketcher) {}
 
+  /** Goes on after `sketches` made by the same sketcher for the whole blocks before (a resumed backup). */
+  static resume(sketcher: BlockSketcher, sketches: Buffer): SketchAccumulator {
+    const a = new SketchAccumulator(sketcher);
+    const pageBytes = PAGE_SKETCHES * SKETCH_BYTES;
+    for (let at = 0; at < sketches.length; at += pageBytes) {
+      const page = Buffer.alloc(pageBytes);
+      a.used = sketches.copy(page, 0, at, at + pageBytes) / SKETCH_BYTES;
+      a.pages.push(page);
+    }
+    return a;
+  }
+
+  /** The sketches of the whole blocks so far; undefined while a block is half seen. */
+  wholeBlocks(): Buffer | undefined {
+    if (this.held > 0) return undefined;
+    const last = this.pages.length - 1;
+    return Buffer.concat(
+      this.pages.map((page, i) => (i === last ? page.subarray(0, this.used * SKETCH_BYTES) : page)),
+    );
+  }
+
   push(bytes: Buffer): void {
     let at = 0;
     while (at < bytes.length) {

@@ -1,5 +1,5 @@
 import { CONTEXT, findCardData, MAX_MATCH, type CardDataKind } from './patterns.js';
-import { emptyReport, noteMatch, type PciReport } from './report.js';
+import { emptyReport, MAX_OFFSETS, noteMatch, type PciReport } from './report.js';
 
 /**
  * Watches a store's plaintext go by, in order and in pieces of any size, and counts the clear
@@ -19,6 +19,12 @@ export interface PlaintextInspector {
    * wipe/backup/store-backup.ts); the store read again from 0 starts the count afresh.
    */
   push(offset: number, bytes: Buffer): void;
+}
+
+export interface ScannerState {
+  scannedTo: number;
+  lookBackFrom: number;
+  report: PciReport;
 }
 
 export class PciScanner implements PlaintextInspector {
@@ -48,6 +54,32 @@ export class PciScanner implements PlaintextInspector {
     this.scan(false);
   }
 
+  /**
+   * What a later run needs to go on at store offset `at` (a backup part boundary), holding no
+   * byte of the store: the counts and offsets so far and how far the scan got. The bytes it still
+   * holds (its look-back, at most MAX_MATCH + CONTEXT bytes before `at`) are not in it: the
+   * caller gives them back, from a sealed copy or read again, by push(lookBackFrom, ...).
+   */
+  checkpoint(at: number): { state: ScannerState; lookBackFrom: number } | undefined {
+    if (this.carryAt + this.carry.length !== at) return undefined;
+    const state = {
+      scannedTo: this.scannedTo,
+      lookBackFrom: this.carryAt,
+      report: structuredClone(this.report),
+    };
+    return { state, lookBackFrom: this.carryAt };
+  }
+
+  /** Goes on from a checkpoint(); false (and nothing changed) for a state that is not one. */
+  restore(saved: unknown): boolean {
+    if (!isScannerState(saved)) return false;
+    this.report = reportFrom(saved.report);
+    this.scannedTo = saved.scannedTo;
+    this.carryAt = saved.lookBackFrom;
+    this.carry = Buffer.alloc(0);
+    return true;
+  }
+
   /** The counts so far, the tail included; the scanner can go on after it. */
   finish(): PciReport {
     this.scan(true);
@@ -69,4 +101,50 @@ export class PciScanner implements PlaintextInspector {
     this.carry = Buffer.from(window.subarray(keep));
     this.carryAt += keep;
   }
+}
+
+const count = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+const offsets = (o: unknown): boolean => Array.isArray(o) && o.length <= MAX_OFFSETS && o.every(count);
+
+function isScannerState(x: unknown): x is ScannerState {
+  const s = x as Partial<ScannerState> | null;
+  const r = s?.report as Partial<PciReport> | undefined;
+  const pan = r?.clearPan;
+  const track = r?.trackData;
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    count(s.scannedTo) &&
+    count(s.lookBackFrom) &&
+    s.lookBackFrom <= s.scannedTo &&
+    s.scannedTo - s.lookBackFrom <= MAX_MATCH + CONTEXT &&
+    count(r?.scannedBytes) &&
+    [
+      pan?.count,
+      pan?.ascii,
+      pan?.bcd,
+      track?.count,
+      track?.track1,
+      track?.track2Ascii,
+      track?.track2Bcd,
+    ].every(count) &&
+    offsets(pan?.offsets) &&
+    offsets(track?.offsets)
+  );
+}
+
+/** Only the fields a report has (a state read from disk may carry more). */
+function reportFrom(r: PciReport): PciReport {
+  const { clearPan: p, trackData: t } = r;
+  return {
+    scannedBytes: r.scannedBytes,
+    clearPan: { count: p.count, ascii: p.ascii, bcd: p.bcd, offsets: [...p.offsets] },
+    trackData: {
+      count: t.count,
+      track1: t.track1,
+      track2Ascii: t.track2Ascii,
+      track2Bcd: t.track2Bcd,
+      offsets: [...t.offsets],
+    },
+  };
 }

@@ -1,12 +1,14 @@
 import type { StoreInfo } from '../../../protocol/domain.js';
-import { backupStore, type PlaintextObserver } from '../../../wipe/backup/store-backup.js';
+import { resumeText } from '../../../wipe/backup/resume-text.js';
+import { RESUME_STATE_LABEL } from '../../../wipe/backup/resume-state.js';
+import { backupStore } from '../../../wipe/backup/store-backup.js';
 import type { BackupSet } from '../../../wipe/backup/backup-set.js';
 import { PciScanner } from '../../../wipe/pci/scanner.js';
 import { pciFinding, type PciReport } from '../../../wipe/pci/report.js';
 import type { StepRecord } from '../../../wipe/certificate/model.js';
 import { backupFileName } from '../../../wipe/backup/safe-name.js';
 import { writeSketches } from '../../../wipe/erasure/sketch-file.js';
-import { SketchAccumulator } from '../../../wipe/erasure/sketch.js';
+import { SketchObserver } from '../../../wipe/erasure/sketch-observer.js';
 import type { JobContext, StepOutcome } from '../context.js';
 import { record } from './records.js';
 
@@ -55,23 +57,18 @@ async function backupFresh(
   );
   // Every plaintext byte streams through the PCI scan too (wipe/pci/): counts and offsets only.
   const scanner = new PciScanner();
-  const sketches = sketchObserver(ctx);
+  const sketches = new SketchObserver(ctx.sketcher);
   const result = await backupStore(info, {
     backupDir: set.dir,
     index: index + 1,
     recipient: ctx.recipient,
     ...(ctx.partBytes ? { partBytes: ctx.partBytes } : {}),
     fingerprints: { key: ctx.fingerprintKey, dir: ctx.workDir },
-    observers: [
-      ...(ctx.plaintextObservers?.(info) ?? []),
-      (offset, bytes) => scanner.push(offset, bytes),
-      sketches.observe,
-    ],
+    observers: [...(ctx.plaintextObservers?.(info) ?? []), scanner, sketches],
+    // Seals the look-back and the sketches in the checkpoint; derived again by every run, never written.
+    stateKey: ctx.fingerprintKey.subkey(RESUME_STATE_LABEL),
     onResume: (event) => {
-      if ('offset' in event)
-        ctx.reporter.info(
-          `continuing the backup of ${info.name} after ${event.parts} complete part(s), from byte ${event.offset} (bytes before it are read again and checked)`,
-        );
+      if ('offset' in event) ctx.reporter.info(`continuing the backup of ${info.name}: ${resumeText(event)}`);
       else ctx.reporter.warn(`backing up ${info.name} from the start: ${event.restartedBecause}`);
       ctx.reporter.endProgress();
       ctx.journal.append('note', { data: { event: 'backup-resume', store: info.name, ...event } });
@@ -143,21 +140,6 @@ function earlierScan(ctx: JobContext, store: string): PciReport | undefined {
     }
   }
   return undefined;
-}
-
-/**
- * Block sketches for erase verification (wipe/erasure/sketch.ts), made from the plaintext as it
- * streams. The backup reads the store from offset 0 on every attempt: one from 0 starts over.
- */
-function sketchObserver(ctx: JobContext): { observe: PlaintextObserver; finish(): Buffer } {
-  let acc = new SketchAccumulator(ctx.sketcher);
-  return {
-    observe: (offset, bytes) => {
-      if (offset === 0) acc = new SketchAccumulator(ctx.sketcher);
-      acc.push(bytes);
-    },
-    finish: () => acc.finish(),
-  };
 }
 
 function backupEvidence(s: {
