@@ -22,6 +22,7 @@ const STATE_BYTES = 116;
 const BUFFER_AT = 4;
 const BUFFER_BYTES = 64;
 const COUNT_AT = BUFFER_AT + BUFFER_BYTES;
+const DIGEST_SIZE_AT = COUNT_AT + 8 + 32;
 
 /** A SHA-256 that can be saved at a 64-byte boundary. */
 export async function newSha256(): Promise<IHasher> {
@@ -58,5 +59,9 @@ export async function loadMidstate(saved: string, processed: number): Promise<IH
 
 /** The saved state has the size and byte count this file expects. */
 function layoutHolds(state: Buffer, processed: number): boolean {
-  return state.length === STATE_BYTES && Number(state.readBigUInt64LE(COUNT_AT)) === processed;
+  return (
+    state.length === STATE_BYTES &&
+    Number(state.readBigUInt64LE(COUNT_AT)) === processed &&
+    state.readBigUInt64LE(DIGEST_SIZE_AT) === 32n
+  );
 }

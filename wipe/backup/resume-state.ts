@@ -19,7 +19,9 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
  * resumed run reads it again from the terminal (at most MAX_LOOK_BACK bytes, observers only).
  * With one, the associated data makes the whole checkpoint authenticated: a checkpoint changed on
  * disk, or a sealed copy moved from another store or boundary, does not open, and the run falls
- * back to reading the kept range again.
+ * back to reading the kept range again. Without one the checkpoint is as trustworthy as the
+ * journal beside it; a changed midstate still cannot pass, since the store's final digest is
+ * checked against the terminal's.
  */
 export const RESUME_STATE_LABEL = 'posdecom backup resume state/1';
 /** Bytes before a boundary an observer may ask for again; an observer needing more is not resumed. */
