@@ -76,6 +76,8 @@ describe('a backup resumed after a cut', () => {
     expect(res.receivedSha256).toBe(uncut.digest);
     expect(await fingerprintTags(res.fingerprintsPath!)).toEqual(uncut.prints);
     expect(again.scanner.finish()).toEqual(uncut.pci);
+    // The erase verification's block sketches too (sealed in the checkpoint, they go on exactly).
+    expect(again.sketches.finish()).toEqual(uncut.sketches);
     expect(res.parts.map((p) => p.offset)).toEqual([0, 1, 2, 3, 4, 5].map((i) => i * PART));
     expect(await rig.restored(dir, res.parts)).toEqual(store);
   });

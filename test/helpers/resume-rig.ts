@@ -12,6 +12,8 @@ import { loadRecipient } from '../../wipe/cms/encrypt.js';
 import { FingerprintKey } from '../../wipe/erasure/fingerprints.js';
 import type { PciReport } from '../../wipe/pci/report.js';
 import { PciScanner } from '../../wipe/pci/scanner.js';
+import { SketchObserver } from '../../wipe/erasure/sketch-observer.js';
+import { BlockSketcher } from '../../wipe/erasure/sketch.js';
 import { loadPrivateKey } from '../../wipe/pki/keys.js';
 import { testPki, type TestPki } from './job-harness.js';
 
@@ -91,6 +93,8 @@ export interface Run {
   result: ReturnType<typeof backupStore>;
   served: Served;
   scanner: PciScanner;
+  /** Block sketches (with a state key only: they are kept in a checkpoint only sealed). */
+  sketches: SketchObserver;
   events: ResumeEvent[];
 }
 
@@ -99,6 +103,7 @@ export async function resumeRig(): Promise<Rig> {
   const pki = await testPki();
   const recipient = await loadRecipient(pki.recipientCertPath);
   const key = await FingerprintKey.derive(SECRET, JOB);
+  const sketcher = new BlockSketcher(Buffer.alloc(32, 7));
   return {
     root,
     pki,
@@ -112,6 +117,7 @@ export async function resumeRig(): Promise<Rig> {
     run(dir, o) {
       const t = terminal(o.cutAt);
       const scanner = new PciScanner();
+      const sketches = new SketchObserver(sketcher);
       const events: ResumeEvent[] = [];
       const result = backupStore(info, {
         backupDir: join(dir, 'backup'),
@@ -119,13 +125,13 @@ export async function resumeRig(): Promise<Rig> {
         recipient,
         partBytes: PART,
         read: t.read,
-        observers: [scanner],
+        observers: o.withKey ? [scanner, sketches] : [scanner],
         onResume: (e) => events.push(e),
         ...(o.withKey
           ? { fingerprints: { key, dir: join(dir, 'work') }, stateKey: key.subkey(RESUME_STATE_LABEL) }
           : {}),
       });
-      return { result, served: t.served, scanner, events };
+      return { result, served: t.served, scanner, sketches, events };
     },
     checkpointPath: (dir) => checkpointPathFor(join(dir, 'backup'), '01-batch.cms'),
     async restored(dir, parts) {
@@ -147,13 +153,20 @@ export async function resumeRig(): Promise<Rig> {
 /** What a run that was never cut ends with: the references the resumed runs are held to. */
 export async function uncutRun(
   rig: Rig,
-): Promise<{ digest: string; prints: Buffer; pci: PciReport; served: number }> {
+): Promise<{ digest: string; prints: Buffer; pci: PciReport; sketches: Buffer; served: number }> {
   const r = rig.run(await rig.dir('uncut'), { withKey: true });
   const res = await r.result;
   if (res.status !== 'ok' || !res.fingerprintsPath)
     throw new Error(`the uncut run failed: ${res.error ?? ''}`);
   const prints = await fingerprintTags(res.fingerprintsPath);
-  return { digest: res.receivedSha256, prints, pci: r.scanner.finish(), served: bytesServed(r.served) };
+  const pci = r.scanner.finish();
+  return {
+    digest: res.receivedSha256,
+    prints,
+    pci,
+    sketches: r.sketches.finish(),
+    served: bytesServed(r.served),
+  };
 }
 
 /** The fingerprint tags of a .fp file (its header's wrapped key differs each time: OAEP is randomised). */
