@@ -38,15 +38,18 @@ export function openAuditLog(dir: string): AuditLog {
     mkdir: true,
     mode: 0o600,
   });
+  let closed = false;
+  // Once closed the file is bound into the certificate by digest: a line logged after that (an
+  // error while the certificate is written) goes nowhere rather than throw from a closed stream.
+  const stream = { write: (line: string) => void (closed ? undefined : destination.write(line)) };
   const log = pino(
     {
       base: { tool: 'posdecom' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     },
-    destination,
+    stream,
   );
-  let closed = false;
   return {
     log,
     close() {

@@ -37,6 +37,8 @@ export interface CertifyInput {
    * again and their digests are taken.
    */
   seal?: (draft: WipeCertificate) => void;
+  /** The id a sealed journal already names: a certificate written again after a failure keeps it. */
+  certificateId?: string;
 }
 
 const NOT_YET = '0'.repeat(64);
@@ -69,7 +71,7 @@ export async function certify(i: CertifyInput): Promise<{ certificate: WipeCerti
   const w = i.workOrder;
   const backupMade = steps.some((s) => s.step === 'backup' && s.result === 'PASS');
   const input = {
-    certificateId: randomUUID(),
+    certificateId: i.certificateId ?? randomUUID(),
     issuedAt: new Date(),
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     technician: technicianFromCertificate(i.signer.certPem, {

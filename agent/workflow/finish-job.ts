@@ -5,7 +5,7 @@ import { deleteSketchFiles, sketchFiles } from '../../wipe/erasure/sketch-file.j
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { describeError } from '../errors-text.js';
 import { AUDIT_LOG } from '../log.js';
-import { certify } from './certify.js';
+import { certify, type CertifyInput } from './certify.js';
 import type { JobEnding, JobResult, JobRun } from './job-run.js';
 import type { Action } from './machine.js';
 import { countsSince, NO_LINK_COUNTS } from './link-counts.js';
@@ -72,7 +72,8 @@ async function issueCertificate(run: JobRun, final: boolean) {
   journal.append('intent', { step: 'certificate', data: { final } });
   run.audit.log.info({ link: run.conn.linkCounts() }, 'link totals for the job');
   run.audit.log.info({ final }, 'issuing certificate; audit log closes here');
-  const result = await certify({
+  let sealedId: string | undefined;
+  const input: CertifyInput = {
     dir: o.dir,
     port: o.port,
     entries: journal.entries,
@@ -102,7 +103,17 @@ async function issueCertificate(run: JobRun, final: boolean) {
       run.transcript?.close();
       run.audit.close();
       journal.close();
+      sealedId = draft.certificateId;
     },
+  };
+  const result = await certify(input).catch(async (err: unknown) => {
+    // Sealed: the journal ends on this certificate's result and is bound as it is. Writing the
+    // files failed after that (disk, signing): once more, from the same entries, under the id
+    // the journal names. Before the seal nothing was closed, and the error goes up as it is.
+    if (sealedId === undefined) throw err;
+    o.reporter.warn(`the certificate could not be written (${describeError(err)}); writing it again`);
+    const { seal: _sealed, ...again } = input;
+    return certify({ ...again, certificateId: sealedId });
   });
   await deleteFingerprintFiles(workDir, prints);
   await deleteSketchFiles(workDir, sketches);
