@@ -7,7 +7,7 @@ import { Journal } from '../agent/journal.js';
 import { SimulatedTerminal } from '../protocol/line/terminal/index.js';
 import type { WipeCertificate } from '../wipe/certificate/model.js';
 import { verifyCertificate } from '../wipe/verify/verify.js';
-import { runJob, testPki } from './helpers/job-harness.js';
+import { runJob, testPki, type JobRun } from './helpers/job-harness.js';
 
 /**
  * Writing the certificate can fail after the journal and the audit log were sealed (a full disk,
@@ -38,14 +38,20 @@ afterAll(async () => {
   await (await testPki()).dispose();
 });
 
-async function job(name: string, failures: number) {
+async function job(
+  name: string,
+  failures: number,
+  then?: (dir: string, t: SimulatedTerminal) => Promise<void>,
+) {
   root ??= await mkdtemp(join(tmpdir(), 'posdecom-cert-write-'));
   writes.failures = failures;
   writes.calls = 0;
   const dir = join(root, name);
   const terminal = await SimulatedTerminal.create({ model: 'countertop', seed: 61, storeScale: 0.25 });
   try {
-    return { dir, run: await runJob({ peer: terminal, dir }) };
+    const run = await runJob({ peer: terminal, dir });
+    await then?.(dir, terminal);
+    return { dir, run };
   } finally {
     await terminal.close();
   }
@@ -78,16 +84,28 @@ describe('a certificate whose files fail to write after the journal was sealed',
     expect(report.checks.find((c) => c.name === 'bound-files')?.ok).toBe(true);
   });
 
-  it('stops with one clear line when it fails again, leaving the sealed journal and audit log as they were bound', async () => {
-    const { dir, run } = await job('twice', 2);
+  it('stops with one clear line when it fails again, and --resume writes it from the journal', async () => {
+    let resumed: JobRun | undefined;
+    const { dir, run } = await job('twice', 2, async (dir, terminal) => {
+      const journal = Journal.read(join(dir, 'journal.jsonl'));
+      expect(journal.at(-1)).toMatchObject({ type: 'result', step: 'certificate' });
+      const audit = readFileSync(join(dir, 'audit.log'), 'utf8').trim().split('\n').at(-1)!;
+      expect(JSON.parse(audit)).toMatchObject({ msg: 'certificate issued' });
+      expect(existsSync(join(dir, 'certificate.json'))).toBe(false);
+      resumed = await runJob({ peer: terminal, dir, options: { resume: true } });
+    });
     expect(run.exitCode, run.errors).toBe(1);
-    expect(writes.calls).toBe(2);
+    expect(writes.calls).toBe(3);
     expect(run.errors).toMatch(/ENOSPC: no space left on device/);
     expect(run.output + run.errors).not.toMatch(/SonicBoom/);
-    expect(existsSync(join(dir, 'certificate.json'))).toBe(false);
-    const journal = Journal.read(join(dir, 'journal.jsonl'));
-    expect(journal.at(-1)).toMatchObject({ type: 'result', step: 'certificate' });
-    const audit = readFileSync(join(dir, 'audit.log'), 'utf8').trim().split('\n').at(-1)!;
-    expect(JSON.parse(audit)).toMatchObject({ msg: 'certificate issued' });
+    expect(resumed!.exitCode, resumed!.output + resumed!.errors).toBe(0);
+    const pki = await testPki();
+    const report = await verifyCertificate(
+      readFileSync(join(dir, 'certificate.json')),
+      readFileSync(join(dir, 'certificate.p7s')),
+      pki.caCertPem,
+      { backupDir: dir, jobDir: dir },
+    );
+    expect(report.ok, JSON.stringify(report.checks.filter((c) => !c.ok))).toBe(true);
   });
 });

@@ -32,12 +32,14 @@ export function prepareJobDir(dir: string, resume: boolean, dryRun: boolean): vo
 
 /**
  * A completed job's journal ends with the final certificate's result (nothing follows it; a
- * journal from before that line was written ends with its intent).
+ * journal from before that line was written ends with its intent), and the certificate is
+ * there: one whose files could not be written is written by --resume.
  */
 function isFinished(dir: string): boolean {
   const entries = Journal.read(join(dir, JOURNAL_FILE));
   const last = entries[entries.length - 1];
   return (
+    existsSync(join(dir, 'certificate.json')) &&
     (last?.type === 'result' || last?.type === 'intent') &&
     last.step === 'certificate' &&
     last.data?.final === true
