@@ -161,6 +161,38 @@ describe('a terminal whose answers leave something out', () => {
     },
     {
       title:
+        'stops before settling (exit 6) when STATUS shows the SAF queue empty though the inventory saw payments in it and nothing forwarded them',
+      rules: () => [after('CHANNEL', 'STATUS', (p) => patched(p.frame, { saf: { count: 0, totals: [] } }))],
+      exit: 6,
+      error: /store-and-forward queue could not be forwarded/,
+      check: (run, proxy) => {
+        expect(proxy.sim.stats().executed.FORWARD ?? 0).toBe(0);
+        expect(proxy.sim.stats().executed.SETTLE ?? 0).toBe(0);
+        expect(proxy.sim.truth().safQueued).toBeGreaterThan(0);
+        const forward = step(run, 'forward-saf');
+        expect(forward.result).toBe('FAIL');
+        expect(forward.note).toMatch(
+          /STATUS showed \d+ payments in the SAF queue at the inventory, and none now, though no FORWARD was sent/,
+        );
+      },
+    },
+    {
+      title:
+        'records forward-saf FAIL again, and changes nothing more (exit 6), when a later STATUS shows payments waiting after the queue was forwarded',
+      rules: () => [
+        after('ZEROIZE', 'STATUS', (p) =>
+          patched(p.frame, { saf: { count: 2, totals: [{ currency: 'EUR', minor: 1999 }] } }),
+        ),
+      ],
+      exit: 6,
+      error: /contradict each other: 2 payments wait in the SAF queue again after UNBIND/,
+      check: (run, proxy) => {
+        expect(step(run, 'forward-saf').result).toBe('FAIL');
+        expect(proxy.sim.stats().executed.FINALIZE ?? 0).toBe(0);
+      },
+    },
+    {
+      title:
         'stops before anything is erased (exit 6) when SETTLE reports other totals than the batch STATUS showed',
       rules: () => [reply('SETTLE', (p) => patched(p.frame, { count: Number(p.frame.header.count) - 1 }))],
       exit: 6,

@@ -17,7 +17,8 @@ import { LIE_KINDS, LIES, liar, watcher, type Lie } from './helpers/lying-termin
  *
  *   no step is PASS whose effect did not happen: the simulator's real state says what did
  *   no ERASE before a verified backup of the bytes the store holds at that moment
- *   no UNBIND before the batch is settled
+ *   no SETTLE while payments wait in the SAF queue, no UNBIND before the batch is settled and
+ *   the queue forwarded
  *   the job ends with a documented exit code (never an internal error), and a job that sent
  *   an ERASE ends with a certificate
  */
@@ -50,17 +51,19 @@ function passesWithoutEffect(steps: StepRecord[], truth: GroundTruth): string[] 
         ? truth.channels[s.target!] === false
         : s.step === 'network-down'
           ? Object.values(truth.links).every((up) => !up)
-          : s.step === 'settle'
-            ? !truth.batchOpen
-            : s.step === 'erase' || s.step === 'erase-verification'
-              ? truth.stores[s.target!]?.erasedBytes === true
-              : s.step === 'key-zeroization'
-                ? truth.keysLoaded.every((loaded) => !loaded)
-                : s.step === 'unbind'
-                  ? !truth.bound
-                  : s.step === 'finalize'
-                    ? truth.decommissioned
-                    : true;
+          : s.step === 'forward-saf'
+            ? truth.safQueued === 0
+            : s.step === 'settle'
+              ? !truth.batchOpen
+              : s.step === 'erase' || s.step === 'erase-verification'
+                ? truth.stores[s.target!]?.erasedBytes === true
+                : s.step === 'key-zeroization'
+                  ? truth.keysLoaded.every((loaded) => !loaded)
+                  : s.step === 'unbind'
+                    ? !truth.bound
+                    : s.step === 'finalize'
+                      ? truth.decommissioned
+                      : true;
     if (!held) wrong.push(label);
   }
   return wrong;
@@ -72,6 +75,7 @@ function unfinished(truth: GroundTruth): string[] {
     ...Object.entries(truth.channels).flatMap(([c, on]) => (on ? [`${c} on`] : [])),
     ...Object.entries(truth.links).flatMap(([l, up]) => (up ? [`${l} up`] : [])),
     ...(truth.batchOpen ? ['batch open'] : []),
+    ...(truth.safQueued > 0 ? [`${truth.safQueued} payments in the SAF queue`] : []),
     ...Object.entries(truth.stores).flatMap(([name, s]) => (s.erasedBytes ? [] : [`${name} not erased`])),
     ...(truth.keysLoaded.some(Boolean) ? ['keys loaded'] : []),
     ...(truth.bound ? ['bound'] : []),

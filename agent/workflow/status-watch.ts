@@ -6,8 +6,8 @@ import { record } from './steps/records.js';
 
 /**
  * Every STATUS the job reads after a step confirmed something by STATUS is held against it: a
- * channel switched off that shows on again, a link taken down that shows up, a settled batch
- * that shows open. Either the earlier answer or this one is untrue, and the terminal gets no
+ * channel switched off that shows on again, a link taken down that shows up, a forwarded SAF
+ * queue that holds payments again, a settled batch that shows open. Either the earlier answer or this one is untrue, and the terminal gets no
  * benefit of the doubt: the earlier step is recorded again as FAIL (the certificate keeps the
  * latest record of a step), the discrepancy named, and the job changes nothing more.
  */
@@ -38,6 +38,12 @@ export async function readStatus(run: JobRun, when: string): Promise<Status> {
       }
     }
   }
+  if (f.saf === 'forwarded' && status.saf && status.saf.count > 0) {
+    found.push({
+      step: 'forward-saf',
+      what: `${status.saf.count} payments wait in the SAF queue again ${when}`,
+    });
+  }
   if (f.settle === 'settled' && status.batch.open) {
     found.push({ step: 'settle', what: `a batch is open again ${when}, after settlement` });
   }
@@ -55,6 +61,7 @@ export async function readStatus(run: JobRun, when: string): Promise<Status> {
       channels: status.channels,
       links: status.links,
       batch: status.batch,
+      ...(status.saf ? { saf: status.saf } : {}),
     };
     const note = `${x.what}, after the step confirmed it`;
     run.journal.append('result', {

@@ -33,6 +33,22 @@ export async function forwardSaf(ctx: JobContext): Promise<StepOutcome> {
     const outcome = attested ? 'forwarded' : safStores.length > 0 ? 'unforwarded' : 'not-reported';
     return { outcome, records: [record('forward-saf', startedAt, 'UNKNOWN', evidence, { note })] };
   }
+  const atInventory = ctx.inventory().status.saf;
+  if (before.saf.count === 0 && atInventory && atInventory.count > 0 && !forwardSentBefore(ctx)) {
+    // Cross-checked against the inventory: payments do not leave a queue nobody forwarded.
+    const note = `STATUS showed ${atInventory.count} payments in the SAF queue at the inventory, and none now, though no FORWARD was sent; ${allowed}`;
+    ctx.reporter.warn(note);
+    const evidence = {
+      safAtInventory: atInventory,
+      safBefore: before.saf,
+      forwarded: null,
+      confirmedBy: 'STATUS',
+    };
+    return {
+      outcome: 'unforwarded',
+      records: [record('forward-saf', startedAt, 'FAIL', evidence, { note })],
+    };
+  }
   if (before.saf.count === 0) {
     ctx.reporter.info('the store-and-forward queue is empty');
     const evidence = { safBefore: before.saf, forwarded: null, confirmedBy: 'STATUS' };
@@ -72,6 +88,11 @@ export async function forwardSaf(ctx: JobContext): Promise<StepOutcome> {
       records: [record('forward-saf', startedAt, 'FAIL', evidence, { note })],
     };
   }
+}
+
+/** An earlier run of this step (cut off before its result) may have sent FORWARD already. */
+function forwardSentBefore(ctx: JobContext): boolean {
+  return ctx.journal.entries.filter((e) => e.type === 'intent' && e.step === 'forward-saf').length > 1;
 }
 
 function amounts(totals: Money[]): string {

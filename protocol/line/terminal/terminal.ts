@@ -14,6 +14,8 @@ export interface GroundTruth {
   channels: Record<string, boolean>;
   links: Record<string, boolean>;
   batchOpen: boolean;
+  /** Payments still waiting in the SAF queue (SPEC.md s.6.20). */
+  safQueued: number;
   bound: boolean;
   decommissioned: boolean;
   keysLoaded: boolean[];
@@ -112,7 +114,7 @@ export class SimulatedTerminal {
 
   /**
    * Ground truth for tests, whatever the terminal claims on the wire: what is switched on, the
-   * batch, the binding, the key slots (true = still loaded) and whether each store's bytes
+   * batch, the SAF queue, the binding, the key slots (true = still loaded) and whether each store's bytes
    * really are an erase's result.
    */
   truth(): GroundTruth {
@@ -121,6 +123,7 @@ export class SimulatedTerminal {
       channels: Object.fromEntries(d.channels),
       links: Object.fromEntries(d.links),
       batchOpen: d.batch.open,
+      safQueued: d.safQueue().count,
       bound: d.bound,
       decommissioned: d.decommissioned,
       keysLoaded: d.keys.slots().map((k) => k.kcv !== null),
