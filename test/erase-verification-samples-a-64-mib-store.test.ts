@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SimulatedTerminal } from '../protocol/line/terminal/index.js';
 import type { WipeCertificate } from '../wipe/certificate/model.js';
+import { samplePlan } from '../wipe/erasure/sample-plan.js';
 import { runJob, testPki } from './helpers/job-harness.js';
 
 /**
@@ -23,7 +24,7 @@ afterAll(async () => {
 });
 
 describe('erase verification of a 64 MiB store', () => {
-  it('samples it (2,002 blocks, over 10%), reads the small stores in full, and shows its progress', async () => {
+  it('samples it (2,002 blocks at most, over 10%, as the seed says), reads the small stores in full, and shows its progress', async () => {
     root = await mkdtemp(join(tmpdir(), 'posdecom-64mib-'));
     const dir = join(root, 'job');
     const terminal = await SimulatedTerminal.create({
@@ -43,11 +44,18 @@ describe('erase verification of a 64 MiB store', () => {
         verification: 'sampling',
         subsections: 1000,
         samplesPerSubsection: 2,
-        samples: 2002,
-        bytesRead: 2002 * 4096,
         expected: 'random',
         nearPreEraseBlocks: 0,
       });
+      // 2,000 pseudorandom blocks and the first and last, one fewer when a pick is one of those
+      // two: exactly the blocks an auditor recomputes from the seed in the evidence.
+      const plan = samplePlan(64 * MiB, String(journal.evidence.seed));
+      expect(journal.evidence.samples).toBe(plan.blocks.length);
+      expect(plan.blocks.length).toBeGreaterThanOrEqual(2001);
+      expect(plan.blocks.length).toBeLessThanOrEqual(2002);
+      expect(plan.blocks[0]).toBe(0);
+      expect(plan.blocks.at(-1)).toBe(64 * 256 - 1);
+      expect(journal.evidence.bytesRead).toBe(plan.blocks.length * 4096);
       expect(Number(journal.evidence.fractionRead)).toBeGreaterThanOrEqual(0.1);
       expect(cert.sanitization.verificationMethod).toMatch(/sampling/);
       const config = cert.steps.find((s) => s.step === 'erase-verification' && s.target === 'config')!;
