@@ -1,48 +1,65 @@
 import type { Argv } from 'yargs';
-import { parseSettings, type PortSettings } from '../protocol/transport/port-spec.js';
+import {
+  DEFAULT_SETTINGS,
+  ZVT_SERIAL_DEFAULTS,
+  parseSettings,
+  type PortSettings,
+} from '../protocol/transport/port-spec.js';
 import type { SessionOptions } from '../protocol/line/session/session.js';
 import { ErrorCode, PosdecomError } from '../protocol/errors.js';
 import { validPartBytes } from '../wipe/backup/parts.js';
+import { PROTOCOLS, type ProtocolName } from './protocol-choice.js';
 
-/** Option groups shared by the commands that talk to a terminal. */
+/**
+ * Option groups shared by the commands that talk to a terminal. The port settings have no
+ * yargs defaults: the defaults depend on the protocol (line 115200 8N1, ZVT 9600 8N2), and a
+ * flag the technician gives always wins.
+ */
 export interface PortArgs {
-  baud: number;
-  'data-bits': number;
-  parity: string;
-  'stop-bits': number;
-  'flow-control': string;
+  protocol?: string;
+  baud?: number;
+  'data-bits'?: number;
+  parity?: string;
+  'stop-bits'?: number;
+  'flow-control'?: string;
   timeout: number;
 }
 
 export function withPortSettings<T>(y: Argv<T>): Argv<T & PortArgs> {
   return y
-    .option('baud', { type: 'number', default: 115200, describe: 'Baud rate', group: 'Port settings:' })
+    .option('protocol', {
+      type: 'string',
+      choices: PROTOCOLS,
+      describe: 'Terminal protocol [default: line; zvt for zvt+tcp:// and sim:zvt]',
+      group: 'Port settings:',
+    })
+    .option('baud', {
+      type: 'number',
+      describe: 'Baud rate [default: 115200; zvt: 9600]',
+      group: 'Port settings:',
+    })
     .option('data-bits', {
       type: 'number',
-      default: 8,
       choices: [7, 8],
-      describe: 'Data bits',
+      describe: 'Data bits [default: 8]',
       group: 'Port settings:',
     })
     .option('parity', {
       type: 'string',
-      default: 'none',
       choices: ['none', 'even', 'odd'],
-      describe: 'Parity',
+      describe: 'Parity [default: none]',
       group: 'Port settings:',
     })
     .option('stop-bits', {
       type: 'number',
-      default: 1,
       choices: [1, 2],
-      describe: 'Stop bits',
+      describe: 'Stop bits [default: 1; zvt: 2]',
       group: 'Port settings:',
     })
     .option('flow-control', {
       type: 'string',
-      default: 'none',
       choices: ['none', 'rtscts', 'xonxoff'],
-      describe: 'Flow control',
+      describe: 'Flow control [default: none]',
       group: 'Port settings:',
     })
     .option('timeout', {
@@ -53,14 +70,16 @@ export function withPortSettings<T>(y: Argv<T>): Argv<T & PortArgs> {
     }) as unknown as Argv<T & PortArgs>;
 }
 
-export function portSettingsFrom(a: PortArgs): PortSettings {
-  return parseSettings({
-    baud: a.baud,
-    dataBits: a['data-bits'],
-    parity: a.parity,
-    stopBits: a['stop-bits'],
-    flowControl: a['flow-control'],
-  });
+/** The port settings: the protocol's defaults (README: Commands), then whatever flag was given. */
+export function portSettingsFrom(a: PortArgs, protocol: ProtocolName = 'line'): PortSettings {
+  const given = {
+    ...(a.baud !== undefined ? { baud: a.baud } : {}),
+    ...(a['data-bits'] !== undefined ? { dataBits: a['data-bits'] } : {}),
+    ...(a.parity !== undefined ? { parity: a.parity } : {}),
+    ...(a['stop-bits'] !== undefined ? { stopBits: a['stop-bits'] } : {}),
+    ...(a['flow-control'] !== undefined ? { flowControl: a['flow-control'] } : {}),
+  };
+  return parseSettings(given, protocol === 'zvt' ? ZVT_SERIAL_DEFAULTS : DEFAULT_SETTINGS);
 }
 
 export function sessionOptionsFrom(a: PortArgs): Partial<SessionOptions> {

@@ -40,10 +40,18 @@ export interface WorkOrder {
   /** Where the encrypted backup will be kept once the job is done. */
   backupLocation?: string;
   postSanitizationClassification?: string;
+  /**
+   * Line protocol: the decommission authority code the terminal checks, as `code` or `codeEnv`.
+   * A ZVT job needs none (ZVT has no such check; the terminal's password authorizes): the
+   * reference still names the authority in the certificate.
+   */
   authority: { reference: string; code?: string; codeEnv?: string };
+  /** ZVT: the terminal's 6-digit password, as `password` or, better, `passwordEnv`. */
+  zvt?: { password?: string; passwordEnv?: string };
 }
 
 const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max });
+const ENV_NAME = { type: 'string', pattern: '^[A-Z_][A-Z0-9_]{0,63}$' } as const;
 
 const workOrderSchema = {
   type: 'object',
@@ -96,11 +104,22 @@ const workOrderSchema = {
       properties: {
         reference: text(128),
         code: text(256),
-        codeEnv: { type: 'string', pattern: '^[A-Z_][A-Z0-9_]{0,63}$' },
+        codeEnv: ENV_NAME,
       },
-      oneOf: [{ required: ['code'] }, { required: ['codeEnv'] }],
+      not: { required: ['code', 'codeEnv'] },
+    },
+    zvt: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { password: { type: 'string', pattern: '^[0-9]{6}$' }, passwordEnv: ENV_NAME },
+      oneOf: [{ required: ['password'] }, { required: ['passwordEnv'] }],
     },
   },
+  // Without a ZVT password the authority code is how the terminal is authorized: it is required.
+  anyOf: [
+    { required: ['zvt'] },
+    { properties: { authority: { anyOf: [{ required: ['code'] }, { required: ['codeEnv'] }] } } },
+  ],
 } as const;
 
 const fileSchema = {
@@ -128,8 +147,11 @@ function describeAjvError(errors: ErrorObject[] | null | undefined): string {
     return `${field} has an unknown field ${String(e.params.additionalProperty)}`;
   if (e.keyword === 'enum')
     return `${field} must be one of ${(e.params.allowedValues as string[]).join(', ')}`;
-  if (e.keyword === 'oneOf' && field.endsWith('authority'))
-    return `${field} needs exactly one of code or codeEnv`;
+  if ((e.keyword === 'not' || e.keyword === 'anyOf') && field.endsWith('authority'))
+    return `${field} needs exactly one of code or codeEnv (a ZVT work order may give zvt.passwordEnv instead)`;
+  if (e.keyword === 'oneOf' && field.endsWith('zvt'))
+    return `${field} needs exactly one of password or passwordEnv`;
+  if (e.keyword === 'pattern' && field.endsWith('zvt.password')) return `${field} must be 6 digits`;
   if (e.keyword === 'pattern' && field.endsWith('phone'))
     return `${field} must be a phone number (digits, spaces and + ( ) . / -)`;
   return `${field} ${e.message ?? 'is invalid'}`;
@@ -180,10 +202,40 @@ export function readWorkOrders(path: string): WorkOrder[] {
   return parseWorkOrders(json, path);
 }
 
+/**
+ * What the job authorizes with: the authority code (line) or the terminal's ZVT password.
+ * Either stays out of every log, transcript and record; only the authority reference is printed.
+ */
+export function credentialFor(w: WorkOrder, protocol: 'line' | 'zvt'): string {
+  if (protocol === 'line') return authorityCode(w);
+  const z = w.zvt;
+  if (!z) {
+    throw new PosdecomError(
+      ErrorCode.UsageInvalid,
+      `work order ${w.id}: a ZVT job needs the terminal's password (zvt.passwordEnv or zvt.password)`,
+    );
+  }
+  if (z.password !== undefined) return z.password;
+  const value = process.env[z.passwordEnv!];
+  if (!value || !/^\d{6}$/.test(value)) {
+    throw new PosdecomError(
+      ErrorCode.UsageInvalid,
+      `work order ${w.id}: environment variable ${z.passwordEnv!} (ZVT password) is ${value ? 'not 6 digits' : 'not set'}`,
+    );
+  }
+  return value;
+}
+
 /** The authority code stays out of every log and record; only the reference is printed. */
 export function authorityCode(w: WorkOrder): string {
   if (w.authority.code !== undefined) return w.authority.code;
-  const name = w.authority.codeEnv!;
+  const name = w.authority.codeEnv;
+  if (name === undefined) {
+    throw new PosdecomError(
+      ErrorCode.UsageInvalid,
+      `work order ${w.id}: authority.code or authority.codeEnv is needed for a line-protocol job`,
+    );
+  }
   const value = process.env[name];
   if (!value) {
     throw new PosdecomError(

@@ -75,11 +75,17 @@ export interface StoreInfo {
   kind: StoreKind;
   size: number;
   records: number;
+  /** The terminal's digest of the store; '' when the protocol reports none (ZVT). */
   sha256: string;
   cardData: boolean;
   erased: boolean;
   /** The medium the store is kept on; absent when the terminal does not report it. */
   media?: StoreMedia;
+  /**
+   * False when the terminal refuses to give the store out (ZVT `84 83`: no file access): it can
+   * be neither backed up nor erased by the agent, and both stay UNKNOWN. Absent: readable.
+   */
+  readable?: false;
 }
 
 export type EraseState = 'running' | 'done' | 'failed';

@@ -31,6 +31,7 @@ const fresh: JobFacts = {
   stores: [store('journal', { backup: 'pending' }), store('batch', { backup: 'pending' })],
   keys: 'pending',
   canZeroize: true,
+  notPossible: { acceptance: false, network: false, zeroize: false },
   unbind: 'pending',
   finalize: 'pending',
   certificate: 'pending',

@@ -9,8 +9,8 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       .option('model', {
         type: 'string',
         default: 'countertop',
-        choices: ['countertop', 'mobile', 'unattended'],
-        describe: 'Terminal model',
+        choices: ['countertop', 'mobile', 'unattended', 'zvt'],
+        describe: 'Terminal model (zvt: a ZVT payment terminal)',
       })
       .option('seed', { type: 'number', default: 1, describe: 'Seed for identity, stores and keys' })
       .option('link', {
@@ -21,23 +21,27 @@ export const simulateCommand = defineCommand<SimulateArgs>({
         type: 'string',
         describe: 'Serve on this real serial port instead (null-modem rigs)',
       })
+      .option('listen', {
+        type: 'string',
+        describe: 'zvt: serve native ZVT over TCP on HOST:PORT (e.g. 127.0.0.1:20007)',
+      })
       .option('state', {
         type: 'string',
         describe: 'Persist the terminal state in FILE; a restart continues from it',
       })
       .option('faults', {
         type: 'string',
-        describe: 'Fault injection, e.g. disconnect-after=120,bit-error=1e-5,erase-lie=saf',
+        describe:
+          'Fault injection, e.g. disconnect-after=120,bit-error=1e-5,erase-lie=saf (zvt: preauth,drop=readfile:3,...)',
       })
       .option('baud', {
         type: 'number',
-        default: 115200,
-        describe: 'Line speed for --device, and for pacing',
+        describe: 'Line speed for --device, and for pacing [default: 115200; zvt: 9600]',
       })
       .option('paced', {
         type: 'boolean',
         default: false,
-        describe: 'Pace output at the line speed (10 bit-times a byte)',
+        describe: 'Pace output at the line speed (10 bit-times a byte; zvt: 11, 8N2)',
       })
       .option('turnaround', {
         type: 'number',
@@ -64,8 +68,12 @@ export const simulateCommand = defineCommand<SimulateArgs>({
         describe: 'Write a ready-to-use work order for this terminal to FILE',
       })
       .conflicts('link', 'device')
+      .conflicts('listen', ['link', 'device'])
       .check((a) => {
-        if (!a.link && !a.device) throw new Error('simulate needs --link PATH or --device PATH');
+        if (!a.link && !a.device && !a.listen)
+          throw new Error('simulate needs --link PATH, --device PATH or (zvt) --listen HOST:PORT');
+        if (a.listen && a.model !== 'zvt')
+          throw new Error('--listen serves native ZVT over TCP: use --model zvt');
         return true;
       }) as never,
   run: async (args) => (await import('../run/simulate.js')).runSimulate(args),

@@ -4,6 +4,8 @@ import { resumeText } from '../../wipe/backup/resume-text.js';
 import { backupStore } from '../../wipe/backup/store-backup.js';
 import { pciFinding } from '../../wipe/pci/report.js';
 import { PciScanner } from '../../wipe/pci/scanner.js';
+import { readDigest } from '../../wipe/backup/read-digest.js';
+import { digestNote, journaledDigest } from '../workflow/steps/backup-twice.js';
 import type { BackupSet } from '../../wipe/backup/backup-set.js';
 import type { loadRecipient } from '../../wipe/cms/encrypt.js';
 import type { Journal } from '../journal.js';
@@ -57,8 +59,14 @@ export async function backupStores(
 ): Promise<StoreResult[]> {
   const r = c.reporter;
   const results: StoreResult[] = [];
-  for (const [index, info] of all.entries()) {
-    if (!wanted.includes(info.name)) continue;
+  for (const [index, listed] of all.entries()) {
+    if (!wanted.includes(listed.name)) continue;
+    if (listed.readable === false) {
+      r.warn(`${listed.name}: the terminal does not give it out (no file access); not backed up`);
+      results.push({ store: listed.name, status: 'unknown', error: 'no file access' });
+      continue;
+    }
+    const info = await withDigest(c, listed);
     if (await c.set.verified(info.name, info.sha256)) {
       r.info(`${info.name}: already backed up and verified`);
       results.push({ store: info.name, status: 'ok' });
@@ -98,7 +106,10 @@ export async function backupStores(
       },
     });
     if (finding) r.warn(`PCI finding in ${info.name}: ${finding.summary}`);
-    if (result.status === 'ok') r.info(`${info.name}: ${result.size} bytes, digest matches the terminal's`);
+    if (result.status === 'ok')
+      r.info(
+        `${info.name}: ${result.size} bytes, digest matches ${listed.sha256 ? "the terminal's" : 'the first read'}`,
+      );
     else r.warn(`${info.name}: FAILED: ${result.error ?? ''}`);
     results.push({
       store: info.name,
@@ -108,4 +119,25 @@ export async function backupStores(
     });
   }
   return results;
+}
+
+/**
+ * A terminal that reports no digest (ZVT): the store is read once, hashed, and the backup (the
+ * second read) must match it (workflow/steps/backup-twice.ts). The digest is journaled, so a
+ * resumed backup does not read it again.
+ */
+async function withDigest(c: BackupStoresContext, info: StoreInfo): Promise<StoreInfo> {
+  if (c.conn.driver().capabilities.storeDigests) return info;
+  const known = journaledDigest(c.journal.entries, info);
+  if (known) return { ...info, sha256: known };
+  c.transcript?.setStep(`backup:${info.name}`);
+  c.reporter.step(`first read: ${info.name} (${info.size} bytes), for its digest`);
+  const sha256 = await readDigest(
+    (store, from, size, sink) => c.conn.readStore(store, from, size, sink),
+    info,
+    (done, total) => c.reporter.progress(`read ${info.name} (1 of 2)`, done, total),
+  );
+  c.reporter.endProgress();
+  c.journal.append('note', { data: digestNote(info, sha256) });
+  return { ...info, sha256 };
 }

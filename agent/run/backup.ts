@@ -16,6 +16,8 @@ import { Transcript } from '../transcript/transcript.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { Connection } from '../workflow/connection.js';
 import { sameRecipientAsJournal } from '../workflow/job-dir.js';
+import { resolveProtocol } from '../protocol-choice.js';
+import { ZVT_PROTOCOL } from '../../protocol/zvt/index.js';
 import { backupStores, chooseStores, type BackupStoresContext, type StoreResult } from './backup-stores.js';
 
 export interface BackupArgs extends PortArgs {
@@ -58,11 +60,15 @@ export async function runBackup(args: BackupArgs, io: CommandIo = PROCESS_IO): P
       ?.split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-    const transcript = args.record ? openTranscript(args.record, args, port, wantedStores) : undefined;
+    const protocol = resolveProtocol(args.protocol, port);
+    const transcript = args.record
+      ? openTranscript(args.record, args, port, wantedStores, protocol)
+      : undefined;
     open.transcript = transcript;
     const conn = new Connection({
       port,
-      settings: portSettingsFrom(args),
+      protocol,
+      settings: portSettingsFrom(args, protocol),
       session: sessionOptionsFrom(args),
       reconnectWaitMs: Math.max(0, args['reconnect-wait']) * 1000,
       reporter: r,
@@ -182,11 +188,13 @@ function openTranscript(
   args: BackupArgs,
   port: string,
   wantedStores: string[] | undefined,
+  protocol: 'line' | 'zvt',
 ): Transcript {
   return new Transcript(path, {
     command: 'backup',
     port,
-    settings: portSettingsFrom(args),
+    ...(protocol === 'zvt' ? { protocol: ZVT_PROTOCOL } : {}),
+    settings: portSettingsFrom(args, protocol),
     session: sessionOptionsFrom(args),
     options: {
       resume: args.resume,

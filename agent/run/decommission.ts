@@ -5,6 +5,7 @@ import { checkAttestationSerials, readAttestations, type AttestationRequest } fr
 import { describeError } from '../errors-text.js';
 import { partBytesFrom, portSettingsFrom, sessionOptionsFrom, type PortArgs } from '../options.js';
 import { installInterruptHandlers } from '../interrupt.js';
+import { resolveProtocol } from '../protocol-choice.js';
 import { confirmOnTty } from '../prompt.js';
 import { createJobBoard, fleetTable, type JobBoard } from '../job-board.js';
 import { createReporter } from '../reporter.js';
@@ -56,8 +57,8 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
       args.config,
     );
     const partBytes = partBytesFrom(args['backup-part-size']);
+    const protocols = ports.map((p) => resolveProtocol(args.protocol, p));
     const signer = await loadSignerFrom(paths);
-    const settings = portSettingsFrom(args);
     const human = args.json ? process.stderr : process.stdout;
     const board =
       ports.length > 1
@@ -71,7 +72,8 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
         : createReporter({ stream: human, tty: Boolean(human.isTTY) });
       const job = runDecommission({
         port,
-        settings,
+        protocol: protocols[i]!,
+        settings: portSettingsFrom(args, protocols[i]),
         dir,
         workOrders: ordersPerJob[i]!,
         resume: args.resume,

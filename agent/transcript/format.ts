@@ -12,6 +12,9 @@ import type { WorkOrder } from '../work-order.js';
  *   {"kind":"session-end","n":1,"by":"link"}    the terminal hung up ("agent": we closed it)
  *   {"kind":"expect","exitCode":0}              optional: how the run ended (fixtures add it)
  *
+ * A ZVT run (header `protocol` "zvt/...") holds APDUs instead of frames, in hex:
+ *   {"t":40,"dir":"out","step":"identify","type":"status-enquiry","hex":"0501020304"}
+ *
  * A frame line holds the frame exactly as it crossed the wire, after masking (transcript/mask.ts);
  * `masked` says what was masked in it.
  */
@@ -41,6 +44,8 @@ export interface RecordedWorkOrder {
   reason: WorkOrder['reason'];
   destination: WorkOrder['destination'];
   authority: { reference: string };
+  /** A ZVT work order: that it had a password, never the password. */
+  zvt?: Record<string, never>;
 }
 
 export interface RecordedSessionOptions {
@@ -72,6 +77,8 @@ export interface FrameEntry {
   type: string;
   line?: string;
   b64?: string;
+  /** ZVT: the APDU in hex (transcript/zvt-entries.ts). */
+  hex?: string;
   masked?: string;
 }
 
@@ -102,11 +109,13 @@ export function stripWorkOrder(w: WorkOrder): RecordedWorkOrder {
     reason: w.reason,
     destination: w.destination,
     authority: { reference: w.authority.reference },
+    ...(w.zvt ? { zvt: {} } : {}),
   };
 }
 
 export function recordedPort(port: string): string {
   if (port.startsWith('sim:')) return port;
+  if (port.startsWith('zvt+tcp://')) return 'zvt+tcp';
   return port.startsWith('tcp://') ? 'tcp' : 'serial';
 }
 

@@ -16,6 +16,7 @@ import {
   type TranscriptHeader,
 } from './format.js';
 import { MASKING_RULES, MaskSession, StoreFlags } from './mask.js';
+import { ZvtEntryMaker, type ApduTap } from './zvt-entries.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { WorkOrder } from '../work-order.js';
 
@@ -33,7 +34,19 @@ export interface TranscriptJob {
   session?: { requestTimeoutMs?: number; helloTimeoutMs?: number };
   options?: RecordedOptions;
   workOrders?: readonly WorkOrder[];
+  /** The protocol spoken, as the driver names it; default our line protocol. */
+  protocol?: string;
 }
+
+/** What masks a ZVT transcript (README: Recording a session). */
+const ZVT_MASKING_RULES: Record<string, string> = {
+  password: 'zeroed (00 00 00)',
+  cardData: 'PAN digits past the first 6 and last 4, track data past its separator: E',
+  cardFileData: 'Read File data of files that may hold card data: ASCII letters and digits -> X',
+  otherFileData: 'Luhn-valid 12-19 digit runs -> X',
+  text: 'receipt lines: the middle of 12+ digit runs -> *',
+  lengths: 'unchanged',
+};
 
 const IDENTITY_FIELDS = [
   'vendor',
@@ -69,7 +82,7 @@ export class Transcript {
       format: TRANSCRIPT_FORMAT,
       recorded: new Date(this.start).toISOString(),
       tool: { name: TOOL_NAME, version: TOOL_VERSION },
-      protocol: PROTOCOL_VERSION,
+      protocol: job.protocol ?? PROTOCOL_VERSION,
       command: job.command,
       port: recordedPort(job.port),
       settings: { ...job.settings },
@@ -81,7 +94,7 @@ export class Transcript {
       },
       options: { ...job.options },
       ...(job.workOrders ? { workOrders: job.workOrders.map(stripWorkOrder) } : {}),
-      masking: MASKING_RULES,
+      masking: job.protocol?.startsWith('zvt') ? ZVT_MASKING_RULES : MASKING_RULES,
     };
   }
 
@@ -107,6 +120,23 @@ export class Transcript {
         reason: code !== undefined ? (ErrorCode[code] ?? String(code)) : 'unknown',
       });
     });
+  }
+
+  /**
+   * ZVT: a new link. Its driver reports every APDU to `tap` (masked here before it is written)
+   * and a hang-up by the terminal to `closed`.
+   */
+  apduLink(): { tap: ApduTap; closed: (reason?: Error) => void } {
+    const n = ++this.links;
+    const maker = new ZvtEntryMaker();
+    this.write({ kind: 'session', t: this.elapsed(), n, step: this.step });
+    return {
+      tap: (dir, apdu) => this.write(maker.entry(this.elapsed(), dir, this.step, apdu)),
+      closed: (reason) => {
+        const code = isPosdecomError(reason) ? (ErrorCode[reason.code] ?? String(reason.code)) : 'hang-up';
+        this.write({ kind: 'session-end', t: this.elapsed(), n, by: 'link', reason: code });
+      },
+    };
   }
 
   /** The terminal's identity, once known: it goes into the header. */

@@ -14,9 +14,9 @@ export async function showDryRunPlan(run: JobRun, t: ConnectedTerminal): Promise
   const inventory = await takeInventory(run.conn);
   run.inventory = inventory;
   const policy = { allowUnsettled: o.allowUnsettled, cardDataBackup: o.cardDataBackup ?? 'keep' } as const;
-  const facts = initialFacts(inventory, policy, t.driver.capabilities.zeroize);
+  const facts = initialFacts(inventory, policy, t.driver.capabilities);
   run.facts = facts;
-  o.reporter.print(planText(inventory, t.workOrder, policy, facts));
+  o.reporter.print(planText(inventory, t.workOrder, policy, facts, t.driver));
   // A real run would stop at these before its first change.
   for (const d of inventoryDiscrepancies(inventory, t.driver.capabilities))
     o.reporter.warn(`inventory: ${d}`);
@@ -31,7 +31,7 @@ export async function showDryRunPlan(run: JobRun, t: ConnectedTerminal): Promise
 export async function confirmPlan(run: JobRun, ctx: JobContext): Promise<JobEnding | undefined> {
   const o = run.options;
   const policy = { allowUnsettled: ctx.allowUnsettled, cardDataBackup: ctx.cardDataBackup };
-  if (await o.confirm(planText(run.inventory!, ctx.workOrder, policy, run.facts!))) {
+  if (await o.confirm(planText(run.inventory!, ctx.workOrder, policy, run.facts!, ctx.driver()))) {
     return undefined;
   }
   ctx.journal.append('stop', { data: { kind: 'declined' } });

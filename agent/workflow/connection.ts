@@ -1,14 +1,14 @@
 import { ErrorCode, isPosdecomError, PosdecomError } from '../../protocol/errors.js';
 import type { LinkCounts, TerminalDriver } from '../../protocol/driver.js';
-import { LineProtocolDriver } from '../../protocol/line/driver.js';
 import type { Identity } from '../../protocol/domain.js';
 import type { PortSettings } from '../../protocol/transport/port-spec.js';
 import type { SessionOptions } from '../../protocol/line/session/session.js';
 import { openLink } from '../../protocol/transport/open-link.js';
+import type { ProtocolName } from '../protocol-choice.js';
 import type { Reporter } from '../reporter.js';
-import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { Transcript } from '../transcript/transcript.js';
 import { addCounts, NO_LINK_COUNTS } from './link-counts.js';
+import { connectDriver, type ZvtTuning } from './open-driver.js';
 
 /**
  * The job's hold on the terminal: opens the port, speaks HELLO, and when the link drops
@@ -19,7 +19,10 @@ import { addCounts, NO_LINK_COUNTS } from './link-counts.js';
 export interface ConnectionOptions {
   port: string;
   settings: PortSettings;
+  /** Default: our line protocol. */
+  protocol?: ProtocolName;
   session?: Partial<SessionOptions>;
+  zvt?: ZvtTuning;
   reconnectWaitMs: number;
   reporter: Reporter;
   transcript?: Transcript;
@@ -87,11 +90,13 @@ export class Connection {
     this.assertOpen();
     const link = await openLink(this.o.port, this.o.settings);
     try {
-      const driver = await LineProtocolDriver.connect(
-        link,
-        { agent: `${TOOL_NAME}/${TOOL_VERSION}`, ...this.o.session },
-        (session) => this.o.transcript?.attach(session),
-      );
+      const driver = await connectDriver(link, {
+        port: this.o.port,
+        protocol: this.o.protocol ?? 'line',
+        ...(this.o.session ? { session: this.o.session } : {}),
+        ...(this.o.zvt ? { zvt: this.o.zvt } : {}),
+        ...(this.o.transcript ? { transcript: this.o.transcript } : {}),
+      });
       driver.on({
         tamper: (detail) => this.o.onTamper?.(detail),
         fieldsDropped: (type, count) => this.o.onFieldsDropped?.(type, count),
@@ -114,7 +119,7 @@ export class Connection {
     if (this.expected) checkSameTerminal(this.expected, identity, when);
   }
 
-  /** From now on a reconnect must find this terminal, and re-authorizes with this code. */
+  /** From now on a reconnect must find this terminal, and re-authorizes with this code (or ZVT password). */
   pin(identity: Identity, authorityCode: string | undefined): void {
     this.expected = {
       serial: identity.serial,

@@ -1,3 +1,4 @@
+import type { DriverCapabilities } from '../../protocol/driver.js';
 import { STEP_NAMES, type StepRecord } from '../../wipe/certificate/model.js';
 import type { JournalEntry } from '../journal.js';
 import type { Inventory } from './context.js';
@@ -13,7 +14,10 @@ export interface JobPolicy {
  * Rebuilds the state machine's facts from the journal: the same function serves a running job
  * (after each result) and a resumed one (from the file), so both see the job the same way.
  */
-export function initialFacts(inventory: Inventory, policy: JobPolicy, canZeroize: boolean): JobFacts {
+/** What of the driver the facts depend on: can it zeroize, and which steps has it no command for. */
+export type FactCaps = Pick<DriverCapabilities, 'zeroize' | 'measures'>;
+
+export function initialFacts(inventory: Inventory, policy: JobPolicy, caps: FactCaps): JobFacts {
   return {
     inventoried: true,
     anomalies: [],
@@ -33,18 +37,27 @@ export function initialFacts(inventory: Inventory, policy: JobPolicy, canZeroize
       changes: 0,
     })),
     keys: 'pending',
-    canZeroize,
+    canZeroize: caps.zeroize,
+    notPossible: {
+      acceptance: caps.measures['disable-acceptance'] === null,
+      network: caps.measures['network-down'] === null,
+      zeroize: caps.measures['key-zeroization'] === null,
+    },
     unbind: 'pending',
     finalize: 'pending',
     certificate: 'pending',
   };
 }
 
+/** `unknown` (a step the protocol cannot do) is kept as such; the machine decides what it allows. */
+const unknownOr = <T extends string>(outcome: string, otherwise: T): T | 'unknown' =>
+  outcome === 'unknown' ? 'unknown' : otherwise;
+
 export function applyResult(f: JobFacts, step: string, target: string | undefined, outcome: string): void {
   const store = target === undefined ? undefined : f.stores.find((s) => s.name === target);
   switch (step) {
     case 'disable-acceptance':
-      f.acceptance = outcome === 'done' ? 'done' : 'failed';
+      f.acceptance = unknownOr(outcome, outcome === 'done' ? 'done' : 'failed');
       return;
     case 'forward-saf':
       f.saf = outcome === 'forwarded' || outcome === 'not-reported' ? outcome : 'unforwarded';
@@ -53,10 +66,14 @@ export function applyResult(f: JobFacts, step: string, target: string | undefine
       f.settle = outcome === 'settled' ? 'settled' : outcome === 'unsettled' ? 'unsettled' : 'failed';
       return;
     case 'network-down':
-      f.network = outcome === 'done' ? 'done' : 'failed';
+      f.network = unknownOr(outcome, outcome === 'done' ? 'done' : 'failed');
       return;
     case 'backup':
-      if (store) store.backup = outcome === 'verified' || outcome === 'omitted' ? outcome : 'failed';
+      if (store)
+        store.backup = unknownOr(
+          outcome,
+          outcome === 'verified' || outcome === 'omitted' ? outcome : 'failed',
+        );
       return;
     case 'erase':
       if (!store) return;
@@ -66,10 +83,13 @@ export function applyResult(f: JobFacts, step: string, target: string | undefine
         store.changes++;
         return;
       }
-      store.erase = outcome === 'verified' ? 'verified' : outcome === 'skipped' ? 'skipped' : 'failed';
+      store.erase = unknownOr(
+        outcome,
+        outcome === 'verified' ? 'verified' : outcome === 'skipped' ? 'skipped' : 'failed',
+      );
       return;
     case 'key-zeroization':
-      f.keys = outcome === 'done' ? 'done' : outcome === 'skipped' ? 'skipped' : 'failed';
+      f.keys = unknownOr(outcome, outcome === 'done' ? 'done' : outcome === 'skipped' ? 'skipped' : 'failed');
       return;
     case 'unbind':
       f.unbind = outcome === 'done' ? 'done' : outcome === 'skipped' ? 'skipped' : 'failed';
@@ -82,13 +102,13 @@ export function applyResult(f: JobFacts, step: string, target: string | undefine
 
 export function factsFromJournal(
   entries: JournalEntry[],
-  canZeroize: boolean,
+  caps: FactCaps,
 ): { facts: JobFacts; inventory: Inventory } | undefined {
   const job = entries.find((e) => e.type === 'job');
   const inv = [...entries].reverse().find((e) => e.type === 'result' && e.step === 'inventory');
   if (!job || !inv) return undefined;
   const inventory = inv.data!.inventory as Inventory;
-  const facts = initialFacts(inventory, policyOf(entries), canZeroize);
+  const facts = initialFacts(inventory, policyOf(entries), caps);
   for (const e of entries) {
     if (e.type !== 'result' || !e.step) continue;
     if (Array.isArray(e.data?.anomalies)) facts.anomalies.push(...(e.data.anomalies as string[]));

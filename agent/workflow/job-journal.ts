@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Identity, StoreInfo } from '../../protocol/domain.js';
-import type { LinkCounts } from '../../protocol/driver.js';
+import type { AuthorizeResult, LinkCounts } from '../../protocol/driver.js';
 import { Journal } from '../journal.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { WorkOrder } from '../work-order.js';
@@ -9,6 +9,13 @@ import { chargeRecords } from './link-counts.js';
 import type { CardDataBackup } from './machine.js';
 import { record } from './steps/records.js';
 import { storeSummary } from './store-list.js';
+
+/** How identify and authorize were confirmed, as the driver says (line: IDENTIFY and AUTH). */
+export interface PreflightEvidence {
+  identifiedBy?: string;
+  auth?: AuthorizeResult;
+  identityEvidence?: Record<string, unknown>;
+}
 
 /**
  * The journal entries that open a job: who and what it is about, and the preflight steps
@@ -25,18 +32,21 @@ export function journalPreflight(
   only: (step: string) => boolean = () => true,
   /** What the link dropped and resent, and reply fields dropped unread, during the preflight. */
   counted: { link?: LinkCounts; fieldsDropped?: number } = {},
+  how: PreflightEvidence = {},
 ): void {
   const fieldsDropped = counted.fieldsDropped ?? 0;
   const results = [
     record('identify', at, 'PASS', {
       ...identity,
-      confirmedBy: 'IDENTIFY',
+      confirmedBy: how.identifiedBy ?? 'IDENTIFY',
       workOrderSerial: workOrder.terminal.serial,
       ...(fieldsDropped > 0 ? { terminalFieldsDropped: fieldsDropped } : {}),
+      ...how.identityEvidence,
     }),
     record('authorize', at, 'PASS', {
-      method: 'HMAC-SHA256 challenge-response',
+      method: how.auth?.method ?? 'HMAC-SHA256 challenge-response',
       authorityReference: workOrder.authority.reference,
+      ...how.auth?.evidence,
     }),
   ];
   if (counted.link) chargeRecords(results, counted.link);
@@ -61,6 +71,7 @@ export function startJob(
     at: Date;
     link?: LinkCounts;
     fieldsDropped?: number;
+    how?: PreflightEvidence;
   },
 ): { journal: Journal; jobId: string } {
   const journal = Journal.create(dir);
@@ -80,10 +91,18 @@ export function startJob(
       protocol: j.protocol,
     },
   });
-  journalPreflight(journal, j.identity, j.workOrder, j.at, () => true, {
-    ...(j.link ? { link: j.link } : {}),
-    ...(j.fieldsDropped ? { fieldsDropped: j.fieldsDropped } : {}),
-  });
+  journalPreflight(
+    journal,
+    j.identity,
+    j.workOrder,
+    j.at,
+    () => true,
+    {
+      ...(j.link ? { link: j.link } : {}),
+      ...(j.fieldsDropped ? { fieldsDropped: j.fieldsDropped } : {}),
+    },
+    j.how,
+  );
   return { journal, jobId };
 }
 

@@ -8,6 +8,7 @@ import type { Journal } from '../journal.js';
 import type { AuditLog } from '../log.js';
 import type { Reporter } from '../reporter.js';
 import type { AttestationRequest } from '../attest-file.js';
+import type { ProtocolName } from '../protocol-choice.js';
 import type { Transcript } from '../transcript/transcript.js';
 import type { WorkOrder } from '../work-order.js';
 import type { certify } from './certify.js';
@@ -16,6 +17,7 @@ import type { Connection } from './connection.js';
 import type { Inventory, JobContext } from './context.js';
 import type { JobPolicy } from './facts.js';
 import type { BackupSet } from '../../wipe/backup/backup-set.js';
+import type { ZvtTuning } from './open-driver.js';
 import type { CardDataBackup, JobFacts } from './machine.js';
 import type { JobSummary } from './summary.js';
 
@@ -35,7 +37,11 @@ export interface DecommissionOptions {
   /** Bytes of plaintext per backup part (--backup-part-size); default 4 MiB. */
   partBytes?: number;
   record?: string;
+  /** The terminal's protocol (`--protocol`); default our line protocol. */
+  protocol?: ProtocolName;
   session?: Partial<SessionOptions>;
+  /** ZVT timers and bounds, when not the spec's (tests shorten them). */
+  zvt?: ZvtTuning;
   reconnectWaitMs: number;
   /** `--attest`: what the technician did by hand; journaled when the job begins. */
   attestations?: AttestationRequest[];

@@ -18,8 +18,15 @@
  *     its queue is not forwarded;
  *   - no unbind before settlement and forwarding;
  *   - finalize only when every store's erase was verified, keys are gone and the terminal is unbound.
+ *
+ * A step the protocol has no command for (ZVT: acceptance, networks, keys; a store the terminal
+ * will not give out) is `not-possible`: recorded UNKNOWN (ATTESTED when the technician attests)
+ * and passed, never a stop and never PASS. Its outcome `unknown` arises only that way, so the
+ * guards below let it through only where the protocol itself cannot measure; a step that could
+ * be done and failed still stops the job. The line protocol can do every step: for it nothing
+ * here changed. (The SAF queue ZVT cannot see is the forward step's to record: steps/forward.ts.)
  */
-export type Outcome = 'pending' | 'done' | 'failed' | 'skipped';
+export type Outcome = 'pending' | 'done' | 'failed' | 'skipped' | 'unknown';
 export type SettleOutcome = 'pending' | 'settled' | 'unsettled' | 'failed';
 /**
  * forwarded: STATUS shows the queue empty afterwards; unforwarded: it is not (refused, or
@@ -34,10 +41,18 @@ export interface StoreFacts {
   holdsSaf: boolean;
   /** STORES says the store may hold cardholder data. */
   cardData: boolean;
-  backup: 'pending' | 'verified' | 'failed' | 'omitted';
-  erase: 'pending' | 'verified' | 'failed' | 'skipped';
+  /** `unknown`: the terminal does not give the store out (it stays there, neither backed up nor erased). */
+  backup: 'pending' | 'verified' | 'failed' | 'omitted' | 'unknown';
+  erase: 'pending' | 'verified' | 'failed' | 'skipped' | 'unknown';
   /** How often its content changed between its backup and its erase (it was backed up again). */
   changes: number;
+}
+
+/** Steps the driver's protocol has no command for (DriverCapabilities.measures null). */
+export interface NotPossible {
+  acceptance: boolean;
+  network: boolean;
+  zeroize: boolean;
 }
 
 export interface JobFacts {
@@ -53,6 +68,7 @@ export interface JobFacts {
   stores: StoreFacts[];
   keys: Outcome;
   canZeroize: boolean;
+  notPossible: NotPossible;
   unbind: Outcome;
   finalize: Outcome;
   certificate: 'pending' | 'done';
@@ -73,6 +89,13 @@ export type Action =
   | { do: 'zeroize' }
   | { do: 'unbind' }
   | { do: 'finalize' }
+  /** The protocol cannot do or measure this step: recorded UNKNOWN with the reason, and passed. */
+  | {
+      do: 'not-possible';
+      step: 'disable-acceptance' | 'network-down' | 'erase' | 'key-zeroization';
+      target?: string;
+      reason: string;
+    }
   /** A guard refused a step: it is recorded as not done, with the reason, and never attempted. */
   | { do: 'skip'; step: 'erase' | 'key-zeroization' | 'unbind' | 'finalize'; target?: string; reason: string }
   | { do: 'stop'; kind: StopKind; reason: string }
@@ -81,6 +104,8 @@ export type Action =
 
 export const OMIT_REASON =
   'it may hold card data and --card-data-backup omit was chosen: no copy of card data is kept';
+
+const NO_COMMAND = 'no standard command';
 
 /** Money first: settlement waits until the SAF queue is gone, or its failure was allowed. */
 function maySettle(f: JobFacts): boolean {
@@ -96,6 +121,10 @@ function mayEraseWithoutBackup(f: JobFacts, s: StoreFacts): boolean {
 function nextErase(f: JobFacts): Action | undefined {
   const s = f.stores.find((x) => x.erase === 'pending');
   if (!s) return undefined;
+  if (s.backup === 'unknown') {
+    const reason = 'the terminal does not give this store out: it is neither backed up nor erased';
+    return { do: 'not-possible', step: 'erase', target: s.name, reason };
+  }
   if (s.backup !== 'verified' && !mayEraseWithoutBackup(f, s)) {
     return { do: 'skip', step: 'erase', target: s.name, reason: 'no verified backup of this store' };
   }
@@ -120,7 +149,11 @@ export function nextAction(f: JobFacts): Action {
     };
   }
 
-  if (f.acceptance === 'pending') return { do: 'disable-acceptance' };
+  if (f.acceptance === 'pending') {
+    return f.notPossible.acceptance
+      ? { do: 'not-possible', step: 'disable-acceptance', reason: NO_COMMAND }
+      : { do: 'disable-acceptance' };
+  }
   if (f.acceptance === 'failed') {
     return { do: 'stop', kind: 'precondition', reason: 'payment acceptance could not be confirmed off' };
   }
@@ -144,11 +177,54 @@ export function nextAction(f: JobFacts): Action {
     };
   }
 
-  if (f.network === 'pending') return { do: 'network-down' };
+  if (f.network === 'pending') {
+    return f.notPossible.network
+      ? { do: 'not-possible', step: 'network-down', reason: NO_COMMAND }
+      : { do: 'network-down' };
+  }
   if (f.network === 'failed') {
     return { do: 'stop', kind: 'precondition', reason: 'the network links could not be confirmed down' };
   }
 
+  const forStores = storeAction(f);
+  if (forStores) return forStores;
+
+  if (f.keys === 'pending') {
+    if (f.canZeroize) return { do: 'zeroize' };
+    if (f.notPossible.zeroize) return { do: 'not-possible', step: 'key-zeroization', reason: NO_COMMAND };
+    return { do: 'skip', step: 'key-zeroization', reason: 'the terminal driver cannot zeroize keys' };
+  }
+
+  if (f.unbind === 'pending') {
+    if (f.settle !== 'settled') return { do: 'skip', step: 'unbind', reason: 'no unbind before settlement' };
+    if (f.saf === 'unforwarded') {
+      return { do: 'skip', step: 'unbind', reason: 'no unbind while the SAF queue waits to be forwarded' };
+    }
+    return { do: 'unbind' };
+  }
+
+  if (f.finalize === 'pending') {
+    // A store the terminal never gave out, and keys no command can reach, do not block the end:
+    // the certificate already says UNKNOWN for them.
+    const unerased = f.stores
+      .filter((s) => s.erase !== 'verified' && s.erase !== 'unknown')
+      .map((s) => s.name);
+    if (unerased.length > 0) {
+      return { do: 'skip', step: 'finalize', reason: `erase not verified for ${unerased.join(', ')}` };
+    }
+    if (f.keys !== 'done' && f.keys !== 'unknown')
+      return { do: 'skip', step: 'finalize', reason: 'keys were not confirmed zeroized' };
+    if (f.unbind !== 'done')
+      return { do: 'skip', step: 'finalize', reason: 'the terminal is not confirmed unbound' };
+    return { do: 'finalize' };
+  }
+
+  if (f.certificate === 'pending') return { do: 'certificate' };
+  return { do: 'done' };
+}
+
+/** Backups, then erases, store by store; undefined when every store is done with. */
+function storeAction(f: JobFacts): Action | undefined {
   const toBackUp = f.stores.find((s) => s.backup === 'pending');
   if (toBackUp) {
     return toBackUp.cardData && f.cardDataBackup === 'omit'
@@ -163,36 +239,5 @@ export function nextAction(f: JobFacts): Action {
       reason: `backup failed for ${failedBackups.join(', ')}; nothing was erased`,
     };
   }
-
-  const erase = nextErase(f);
-  if (erase) return erase;
-
-  if (f.keys === 'pending') {
-    return f.canZeroize
-      ? { do: 'zeroize' }
-      : { do: 'skip', step: 'key-zeroization', reason: 'the terminal driver cannot zeroize keys' };
-  }
-
-  if (f.unbind === 'pending') {
-    if (f.settle !== 'settled') return { do: 'skip', step: 'unbind', reason: 'no unbind before settlement' };
-    if (f.saf === 'unforwarded') {
-      return { do: 'skip', step: 'unbind', reason: 'no unbind while the SAF queue waits to be forwarded' };
-    }
-    return { do: 'unbind' };
-  }
-
-  if (f.finalize === 'pending') {
-    const unerased = f.stores.filter((s) => s.erase !== 'verified').map((s) => s.name);
-    if (unerased.length > 0) {
-      return { do: 'skip', step: 'finalize', reason: `erase not verified for ${unerased.join(', ')}` };
-    }
-    if (f.keys !== 'done')
-      return { do: 'skip', step: 'finalize', reason: 'keys were not confirmed zeroized' };
-    if (f.unbind !== 'done')
-      return { do: 'skip', step: 'finalize', reason: 'the terminal is not confirmed unbound' };
-    return { do: 'finalize' };
-  }
-
-  if (f.certificate === 'pending') return { do: 'certificate' };
-  return { do: 'done' };
+  return nextErase(f);
 }

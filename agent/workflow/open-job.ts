@@ -6,6 +6,7 @@ import { lockJobDir, type JobLock } from '../job-lock.js';
 import { Journal } from '../journal.js';
 import { openAuditLog, silentLog, type AuditLog } from '../log.js';
 import { Transcript } from '../transcript/transcript.js';
+import { ZVT_PROTOCOL } from '../../protocol/zvt/index.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { Connection } from './connection.js';
 import type { ConnectedTerminal } from './connect-terminal.js';
@@ -15,7 +16,7 @@ import { factsFromJournal, policyOf, type JobPolicy } from './facts.js';
 import type { CardDataBackup } from './machine.js';
 import { prepareJobDir, sameRecipientAsJournal } from './job-dir.js';
 import { journalAttestations } from './attestations.js';
-import { journalPreflight, startJob } from './job-journal.js';
+import { journalPreflight, startJob, type PreflightEvidence } from './job-journal.js';
 import { takeDropped, type DecommissionOptions, type JobRun } from './job-run.js';
 import { reverify } from './preflight.js';
 import { recheckBackups } from './recheck-backups.js';
@@ -56,6 +57,7 @@ function openRun(
         command: 'decommission',
         port: o.port,
         settings: o.settings,
+        ...(o.protocol === 'zvt' ? { protocol: ZVT_PROTOCOL } : {}),
         ...(o.session ? { session: o.session } : {}),
         options: {
           resume: o.resume,
@@ -78,7 +80,9 @@ function openRun(
   const conn = new Connection({
     port: o.port,
     settings: o.settings,
+    protocol: o.protocol ?? 'line',
     ...(o.session ? { session: o.session } : {}),
+    ...(o.zvt ? { zvt: o.zvt } : {}),
     reconnectWaitMs: o.reconnectWaitMs,
     reporter: r,
     ...(transcript ? { transcript } : {}),
@@ -138,6 +142,7 @@ export async function openJournal(
       at: t.authStarted,
       link: preflightLink,
       fieldsDropped: takeDropped(run),
+      how: preflightEvidence(t),
     });
     run.journal = started.journal;
     noteLock(started.journal);
@@ -148,7 +153,7 @@ export async function openJournal(
   run.journal = journal;
   noteLock(journal);
   checkSamePolicy(policyOf(journal.entries), o.cardDataBackup);
-  const rebuilt = factsFromJournal(journal.entries, t.driver.capabilities.zeroize);
+  const rebuilt = factsFromJournal(journal.entries, t.driver.capabilities);
   const jobId = String(journal.entries.find((e) => e.type === 'job')?.data?.jobId ?? '');
   journal.append('resume', { data: { identity: t.identity } });
   await journalAttestations(journal, o.dir, attestationsOf(run, t));
@@ -161,6 +166,7 @@ export async function openJournal(
     t.authStarted,
     (step) => !entries.some((e) => e.type === 'result' && e.step === step),
     { link: preflightLink, fieldsDropped: takeDropped(run) },
+    preflightEvidence(t),
   );
   if (rebuilt) {
     run.inventory = rebuilt.inventory;
@@ -174,6 +180,14 @@ function attestationsOf(run: JobRun, t: ConnectedTerminal) {
   return (run.options.attestations ?? []).filter(
     (a) => a.serial === undefined || a.serial === t.identity.serial,
   );
+}
+
+function preflightEvidence(t: ConnectedTerminal): PreflightEvidence {
+  return {
+    identifiedBy: t.driver.capabilities.measures.identify,
+    ...(t.auth ? { auth: t.auth } : {}),
+    ...(t.identityEvidence ? { identityEvidence: t.identityEvidence } : {}),
+  };
 }
 
 /** The backup set (resumed with the job) and the context every step runs with. */

@@ -1,5 +1,5 @@
 import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
-import type { Identity, Status } from '../../protocol/domain.js';
+import { CHANNELS, type Identity, type Status } from '../../protocol/domain.js';
 import type { JournalEntry } from '../journal.js';
 import type { WorkOrder } from '../work-order.js';
 import type { Connection } from './connection.js';
@@ -74,7 +74,10 @@ export async function takeInventory(conn: Connection): Promise<Inventory> {
     status,
     stores,
     keys,
-    channels: [...d.capabilities.channels],
+    // A protocol that can neither switch nor read acceptance cannot say which kinds the terminal
+    // has: every kind is listed, so each is recorded (UNKNOWN) rather than silently left out.
+    channels:
+      d.capabilities.measures['disable-acceptance'] === null ? [...CHANNELS] : [...d.capabilities.channels],
     links: [...d.capabilities.links],
     eraseMethods: [...d.capabilities.erase],
     protocol: d.protocol,

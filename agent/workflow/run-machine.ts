@@ -76,7 +76,7 @@ async function inventory(
     link: countsSince(run.conn.linkCounts(), NO_LINK_COUNTS),
   });
   for (const d of discrepancies) ctx.reporter.warn(`inventory: ${d}`);
-  run.facts = initialFacts(inv, policy, caps.zeroize);
+  run.facts = initialFacts(inv, policy, caps);
   run.facts.anomalies.push(...discrepancies);
   ctx.storeList.start(inv.stores);
 }

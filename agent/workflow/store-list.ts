@@ -15,6 +15,9 @@ import type { Journal, JournalEntry } from '../journal.js';
  *   erased, though no erase of it was requested; or no longer erased after it was
  *   another kind, or no longer card data
  *
+ * (A protocol that erases by deleting, ZVT, lists a deleted store no more: not a discrepancy once
+ * an erase of it was requested.)
+ *
  * Each is a discrepancy: named in the journal and the certificate (the inventory step FAILs)
  * and the job changes nothing more. A digest that changed is not one by itself (the terminal
  * writes its logs); the erase step then backs the store up again before erasing it.
@@ -71,8 +74,12 @@ export class StoreList {
    * `resumed`: a store found no longer erased is erased again (preflight.ts), not taken for a lie.
    */
   async reread(after: string, o: { settled?: boolean; resumed?: boolean } = {}): Promise<StoreReading> {
-    const stores = await this.host.withLink('stores', (d) => d.listStores());
-    const allowed = allowances(this.host.journal.entries);
+    let deleting = false;
+    const stores = await this.host.withLink('stores', (d) => {
+      deleting = d.capabilities.eraseBy === 'delete';
+      return d.listStores();
+    });
+    const allowed = { ...allowances(this.host.journal.entries), deleting };
     const discrepancies = compareStoreLists(this.last, stores, {
       ...allowed,
       settled: allowed.settled || o.settled === true,
@@ -101,6 +108,11 @@ export interface Allowances {
   forwarded: boolean;
   /** A store may show no longer erased (a resumed job erases it again). */
   unerasing?: boolean;
+  /**
+   * The protocol erases by deleting (ZVT Delete File): a store an erase was sent for is no
+   * longer listed, and that is the erase, not a store hidden.
+   */
+  deleting?: boolean;
 }
 
 export function allowances(entries: readonly JournalEntry[]): Allowances {
@@ -127,7 +139,7 @@ export function compareStoreLists(
   for (const p of before) {
     const n = now.find((x) => x.name === p.name);
     if (!n) {
-      found.push(`STORES no longer lists ${p.name}`);
+      if (!(a.deleting === true && a.erasing.has(p.name))) found.push(`STORES no longer lists ${p.name}`);
       continue;
     }
     const erasing = a.erasing.has(p.name);

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { bulkRead } from './bulk-read/bulk-read.js';
 import type {
+  AuthorizeResult,
   DriverCapabilities,
   DriverEvents,
   EraseProgress,
@@ -21,6 +22,7 @@ import {
   type Status,
   type StoreInfo,
 } from '../domain.js';
+import { lineCapabilities } from './capabilities.js';
 import { statusContradiction } from './replies.js';
 import { LINE_NOISE } from './session/bad-frames.js';
 import { Session, type SessionOptions } from './session/session.js';
@@ -58,22 +60,7 @@ export class LineProtocolDriver implements TerminalDriver {
     onSession?.(session);
     try {
       const n = await session.hello();
-      const caps: DriverCapabilities = {
-        authorize: true,
-        channels: [...n.caps.channels],
-        settle: true,
-        forwardSaf: hasSafQueue(n.proto),
-        links: [...n.caps.links],
-        readStores: true,
-        stores: [...n.caps.stores],
-        erase: [...n.caps.erase],
-        terminalEraseVerify: true,
-        keyInventory: n.caps.keySlots > 0,
-        keySlots: n.caps.keySlots,
-        zeroize: n.caps.keySlots > 0,
-        unbind: true,
-        finalize: true,
-      };
+      const caps = lineCapabilities(n.caps, n.proto);
       return new LineProtocolDriver(session, caps, n.proto);
     } catch (err) {
       await session.close().catch(() => undefined);
@@ -131,7 +118,7 @@ export class LineProtocolDriver implements TerminalDriver {
     return status;
   }
 
-  async authorize(serial: string, authorityCode: string): Promise<void> {
+  async authorize(serial: string, authorityCode: string): Promise<AuthorizeResult> {
     const session = this.session.negotiated?.session;
     if (!session) throw new PosdecomError(ErrorCode.SessionClosed, 'authorize before HELLO');
     const { nonce } = await this.session.request('AUTH_BEGIN', {});
@@ -139,6 +126,7 @@ export class LineProtocolDriver implements TerminalDriver {
       .update(authMessage(serial, nonce, session))
       .digest('hex');
     await this.session.request('AUTH', { nonce, mac });
+    return { method: 'HMAC-SHA256 challenge-response' };
   }
 
   async setChannel(channel: Channel, enabled: boolean): Promise<void> {
@@ -247,6 +235,14 @@ export class LineProtocolDriver implements TerminalDriver {
     if (r.store !== store)
       throw new PosdecomError(ErrorCode.SessionHostile, `VERIFY_ERASE reply names ${r.store}`);
     return { verified: r.verified, method: r.method, pattern: r.pattern };
+  }
+
+  /** The line protocol erases with ERASE; it has no delete command. */
+  async deleteStore(_op: string, store: string): Promise<void> {
+    throw new PosdecomError(
+      ErrorCode.TerminalUnsupported,
+      `the line protocol has no delete command (store ${store}); it erases with ERASE`,
+    );
   }
 
   async keys(): Promise<KeySlot[]> {

@@ -14,7 +14,10 @@ import {
 import { EndpointBinding } from './sim-binding.js';
 import { connectSimulated } from './sim-registry.js';
 
-/** Opens the link that `--port` names (README: Ports). */
+/**
+ * Opens the link that `--port` names (README: Ports). A TCP link carries bytes only: whether
+ * they are a serial line's (tcp://) or ZVT's raw APDUs (zvt+tcp://) is the driver's business.
+ */
 export async function openLink(portText: string, settings: PortSettings): Promise<Link> {
   const spec = parsePortSpec(portText);
   switch (spec.kind) {
@@ -30,7 +33,9 @@ export async function openLink(portText: string, settings: PortSettings): Promis
       return openSerial(spec, settings, SerialPort.binding as Binding, spec.path);
     }
     case 'tcp':
-      return openTcp(spec, settings);
+      return openTcp(spec, settings, `tcp://${spec.host}:${spec.port}`);
+    case 'zvt-tcp':
+      return openTcp(spec, settings, `zvt+tcp://${spec.host}:${spec.port}`);
   }
 }
 
@@ -81,8 +86,11 @@ async function openSerial(
   );
 }
 
-async function openTcp(spec: { host: string; port: number }, settings: PortSettings): Promise<Link> {
-  const description = `tcp://${spec.host}:${spec.port}`;
+async function openTcp(
+  spec: { host: string; port: number },
+  settings: PortSettings,
+  description: string,
+): Promise<Link> {
   const socket = new Socket();
   socket.setNoDelay(true);
   await new Promise<void>((resolve, reject) => {

@@ -29,12 +29,30 @@ export function lineByteRate(s: PortSettings): number {
   return s.baudRate / (1 + s.dataBits + (s.parity === 'none' ? 0 : 1) + s.stopBits);
 }
 
+/**
+ * ZVT's own defaults on a serial line (PA00P016): 9600 baud, 8 data bits, no parity, 2 stop
+ * bits, no flow control. Only defaults: an explicit flag wins.
+ */
+export const ZVT_SERIAL_DEFAULTS: PortSettings = {
+  baudRate: 9600,
+  dataBits: 8,
+  parity: 'none',
+  stopBits: 2,
+  flowControl: 'none',
+};
+
+/** ZVT over TCP listens on 20007 unless told otherwise. */
+export const ZVT_TCP_PORT = 20007;
+
 export type PortSpec =
   | { kind: 'device'; path: string }
+  /** A serial device server: the serial line's bytes (our framing, or ZVT's DLE framing) over TCP. */
   | { kind: 'tcp'; host: string; port: number }
+  /** ZVT's native TCP transport (PA00P016 ch. 4): raw APDUs, no DLE framing, no CRC, no ACK. */
+  | { kind: 'zvt-tcp'; host: string; port: number }
   | { kind: 'sim'; model: string; params: Record<string, string>; key: string };
 
-/** `/dev/ttyUSB0`, `COM3`, `tcp://host:port`, or `sim:<model>[?seed=N&...]`. */
+/** `/dev/ttyUSB0`, `COM3`, `tcp://host:port`, `zvt+tcp://host[:20007]`, or `sim:<model>[?seed=N&...]`. */
 export function parsePortSpec(text: string): PortSpec {
   if (text.length === 0 || text.length > 1024 || text.includes('\0')) {
     throw new PosdecomError(
@@ -51,6 +69,14 @@ export function parsePortSpec(text: string): PortSpec {
     for (const [k, v] of new URLSearchParams(query)) params[k] = v;
     return { kind: 'sim', model, params, key: text };
   }
+  if (text.startsWith('zvt+tcp://')) {
+    const m = /^zvt\+tcp:\/\/([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\])(?::(\d{1,5}))?$/.exec(text);
+    const port = m ? Number(m[2] ?? ZVT_TCP_PORT) : 0;
+    if (!m || port < 1 || port > 65535) {
+      throw new PosdecomError(ErrorCode.UsageInvalid, `--port ${text}: expected zvt+tcp://host[:port]`);
+    }
+    return { kind: 'zvt-tcp', host: m[1]!.replace(/^\[|\]$/g, ''), port };
+  }
   if (text.startsWith('tcp://')) {
     const m = /^tcp:\/\/([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(text);
     const port = m ? Number(m[2]) : 0;
@@ -62,14 +88,17 @@ export function parsePortSpec(text: string): PortSpec {
   return { kind: 'device', path: text };
 }
 
-export function parseSettings(input: {
-  baud?: number;
-  dataBits?: number;
-  parity?: string;
-  stopBits?: number;
-  flowControl?: string;
-}): PortSettings {
-  const s: PortSettings = { ...DEFAULT_SETTINGS };
+export function parseSettings(
+  input: {
+    baud?: number;
+    dataBits?: number;
+    parity?: string;
+    stopBits?: number;
+    flowControl?: string;
+  },
+  defaults: PortSettings = DEFAULT_SETTINGS,
+): PortSettings {
+  const s: PortSettings = { ...defaults };
   const bad = (flag: string, value: unknown, expected: string) =>
     new PosdecomError(ErrorCode.UsageInvalid, `--${flag} ${String(value)}: expected ${expected}`);
   if (input.baud !== undefined) {

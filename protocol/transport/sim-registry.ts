@@ -63,6 +63,8 @@ export interface SimulatorSpec {
   noncompliant?: boolean;
   /** The newest protocol version it speaks: '1.0' (no SAF queue) or '1.1'. */
   protocol?: string;
+  /** ZVT: data bytes per Read File block (default 1024). */
+  blockSize?: number;
 }
 
 export interface SimulatorHandle extends AttachablePeer {
@@ -73,21 +75,58 @@ export interface SimulatorHandle extends AttachablePeer {
     tid: string | null;
     mid: string | null;
   };
-  /** What the technician's work order must carry to authorize a decommission of it. */
+  /**
+   * What the technician's work order must carry to authorize a decommission of it: the
+   * authority code (line), or the terminal's ZVT password (zvt, the work order's `zvt` block).
+   */
   readonly authorityCode: string;
+  /** The protocol it speaks, for `--protocol`; absent: line. */
+  readonly protocol?: 'line' | 'zvt';
   /** What happened to it so far: reads, erases, keys, requests. */
   snapshot(): SimulatorSnapshot;
   /** Other faults from now on, in `--faults` text; '' for none. */
   setFaults(faults: string): void;
+  /** ZVT: a native ZVT-over-TCP connection (raw APDUs), as `simulate --listen` serves it. */
+  attachTcp?(endpoint: ByteEndpoint): void;
   close(): Promise<void>;
 }
 
+/** `sim:zvt`: the simulated ZVT terminal (protocol/zvt/terminal), faults as its README lists them. */
+async function createZvtSimulator(spec: SimulatorSpec): Promise<SimulatorHandle> {
+  const { SimulatedZvtTerminal } = await import('../zvt/terminal/index.js');
+  const t = await SimulatedZvtTerminal.create({
+    seed: spec.seed,
+    ...(spec.faults ? { faults: spec.faults } : {}),
+    ...(spec.statePath ? { statePath: spec.statePath } : {}),
+    ...(spec.baud ? { baud: spec.baud } : {}),
+    ...(spec.turnaroundMs !== undefined ? { turnaroundMs: spec.turnaroundMs } : {}),
+    ...(spec.scale ? { fileScale: spec.scale } : {}),
+    ...(spec.blockSize ? { fileBlockSize: spec.blockSize } : {}),
+    ...(spec.unsettled ? { faults: [spec.faults, 'unsettled'].filter(Boolean).join(',') } : {}),
+  });
+  const who = t.workOrderFor();
+  return {
+    get identity() {
+      const now = t.workOrderFor();
+      return { vendor: 'unknown', model: now.deviceName, serial: now.serial, tid: now.tid, mid: null };
+    },
+    authorityCode: who.password,
+    protocol: 'zvt',
+    attach: (endpoint) => t.attach(endpoint),
+    attachTcp: (endpoint) => t.attachTcp(endpoint),
+    snapshot: () => t.genericSnapshot(),
+    setFaults: (faults) => t.setFaults(faults),
+    close: () => t.close(),
+  };
+}
+
 export async function createSimulator(spec: SimulatorSpec): Promise<SimulatorHandle> {
+  if (spec.model === 'zvt') return createZvtSimulator(spec);
   const sim = await import('../line/terminal/index.js');
   if (!(sim.MODEL_NAMES as readonly string[]).includes(spec.model)) {
     throw new PosdecomError(
       ErrorCode.TransportUnknownPort,
-      `no such simulated terminal model: ${spec.model} (models: ${sim.MODEL_NAMES.join(', ')})`,
+      `no such simulated terminal model: ${spec.model} (models: ${[...sim.MODEL_NAMES, 'zvt'].join(', ')})`,
     );
   }
   const options: SimOptions = { model: spec.model as SimOptions['model'], seed: spec.seed };
@@ -114,17 +153,9 @@ export async function createSimulator(spec: SimulatorSpec): Promise<SimulatorHan
 
 async function createFromSpec(spec: Extract<PortSpec, { kind: 'sim' }>): Promise<SimulatorHandle> {
   const p = spec.params;
-  const known = new Set([
-    'seed',
-    'faults',
-    'state',
-    'baud',
-    'turnaround',
-    'scale',
-    'unsettled',
-    'noncompliant',
-    'proto',
-  ]);
+  const known = new Set(['seed', 'faults', 'state', 'baud', 'turnaround', 'scale', 'unsettled']);
+  if (spec.model === 'zvt') known.add('block');
+  else for (const k of ['noncompliant', 'proto']) known.add(k);
   for (const k of Object.keys(p)) {
     if (!known.has(k)) throw new PosdecomError(ErrorCode.UsageInvalid, `--port sim: unknown parameter ${k}`);
   }
@@ -140,6 +171,8 @@ async function createFromSpec(spec: Extract<PortSpec, { kind: 'sim' }>): Promise
   if (p.unsettled === '1' || p.unsettled === 'true') sim.unsettled = true;
   if (p.noncompliant === '1' || p.noncompliant === 'true') sim.noncompliant = true;
   if (p.proto !== undefined) sim.protocol = p.proto;
+  const block = numberParam(p, 'block');
+  if (block) sim.blockSize = block;
   return createSimulator(sim);
 }
 

@@ -1,10 +1,16 @@
 /**
- * ZVT (PA00P015 application protocol, PA00P016 transport): what the decommission driver uses.
- * The simulated terminal is not here: tests and `simulate` import protocol/zvt/terminal/.
+ * ZVT (PA00P015 application protocol, PA00P016 transport): the decommission driver and what it
+ * is built on. The simulated terminal is not here: tests and `simulate` reach it through
+ * protocol/transport/sim-registry.ts (or, in tests, protocol/zvt/terminal/).
  *
- *   ZvtClient (ecr/) --> SequenceEngine (ecr/) --> ApduLink: SerialApduLink | TcpApduLink (link/)
- *                                  '--> codec/ (APDU, BMP, TLV, masking)
+ *   ZvtDriver (driver/) --> ZvtClient (ecr/) --> SequenceEngine (ecr/)
+ *        --> ApduLink: SerialApduLink | TcpApduLink (link/)      '--> codec/ (APDU, BMP, TLV, masking)
  */
+export { ZvtDriver, ZVT_MEASURES, LOCK_CONFIG, type ZvtDriverOptions } from './driver/driver.js';
+export { ZVT_PROTOCOL, ZVT_FILES, NO_FILE_ACCESS_STORE } from './driver/mapping.js';
+export type { ApduTap } from './driver/tap.js';
+export { maskApdu, type ApduMaskOptions, type MaskedApdu } from './codec/mask-apdu.js';
+export { decodeMessage, apduName } from './codec/index.js';
 export { ZvtClient, type ZvtClientOptions, type Answer, type EndOfDayResult } from './ecr/client.js';
 export { SequenceEngine, type SequenceOutcome, type SequenceRequest } from './ecr/sequence.js';
 export { DEFAULT_SEQUENCE_TIMERS, type SequenceTimers } from './ecr/options.js';

@@ -21,19 +21,31 @@ import { record } from './records.js';
  * erase-prints.ts); a store cut short continues after its complete parts
  * (wipe/backup/store-backup.ts); anything else is read again.
  */
-export async function backupOne(ctx: JobContext, set: BackupSet, storeName: string): Promise<StepOutcome> {
+export async function backupOne(
+  ctx: JobContext,
+  set: BackupSet,
+  storeName: string,
+  /** The store as listed, with the digest to match when the terminal reports none (backup-twice.ts). */
+  given?: StoreInfo,
+): Promise<StepOutcome> {
   const startedAt = new Date();
   const index = ctx.inventory().stores.findIndex((s) => s.name === storeName);
   const reading = await ctx.storeList.reread(`before the backup of ${storeName}`);
-  const info = reading.stores.find((s) => s.name === storeName);
-  if (!info || reading.discrepancies.length > 0) {
-    const note = `not attempted: ${reading.discrepancies.join('; ') || `STORES no longer lists ${storeName}`}`;
+  const listed = reading.stores.find((s) => s.name === storeName);
+  // A terminal with no digests (ZVT): the digest to match is the first full read's, of this size.
+  const resized = given && listed && listed.size !== given.size;
+  if (!listed || reading.discrepancies.length > 0 || resized) {
+    const why = resized
+      ? `${storeName} is ${listed.size} bytes now, ${given.size} when it was first read`
+      : reading.discrepancies.join('; ') || `STORES no longer lists ${storeName}`;
+    const note = `not attempted: ${why}`;
     ctx.reporter.warn(`backup of ${storeName} ${note}`);
     return {
       outcome: 'failed',
       records: [record('backup', startedAt, 'FAIL', { attempted: false }, { target: storeName, note })],
     };
   }
+  const info = given ? { ...listed, sha256: given.sha256 } : listed;
   const existing = await set.verified(info.name, info.sha256);
   if (existing) {
     ctx.reporter.info(`backup of ${info.name} already verified (${existing.file})`);

@@ -72,7 +72,7 @@ export async function unbind(ctx: JobContext): Promise<StepOutcome> {
     tidAfter: after.tid,
     midAfter: after.mid,
     bound: status.bound,
-    confirmedBy: 'IDENTIFY+STATUS',
+    confirmedBy: ctx.driver().capabilities.measures.unbind ?? 'IDENTIFY+STATUS',
   };
   return {
     outcome: ok ? 'done' : 'failed',

@@ -12,6 +12,7 @@ import { record } from './records.js';
  */
 export async function forwardSaf(ctx: JobContext): Promise<StepOutcome> {
   const startedAt = new Date();
+  if (ctx.driver().capabilities.measures['forward-saf'] === null) return noSafCommand(ctx, startedAt);
   const before = await ctx.withLink('status', (d) => d.status());
   const allowed = ctx.allowUnsettled
     ? 'the SAF store is backed up and left on the terminal (--allow-unsettled)'
@@ -93,6 +94,25 @@ export async function forwardSaf(ctx: JobContext): Promise<StepOutcome> {
 /** An earlier run of this step (cut off before its result) may have sent FORWARD already. */
 function forwardSentBefore(ctx: JobContext): boolean {
   return ctx.journal.entries.filter((e) => e.type === 'intent' && e.step === 'forward-saf').length > 1;
+}
+
+/**
+ * A protocol with no command to report or forward the queue (ZVT): nothing is sent, the step is
+ * UNKNOWN with why (ATTESTED when the technician attests forwarding by hand), never PASS. The job
+ * goes on to settle, as for a 1.0 terminal without a saf store: there is no queue to wait for
+ * that the tool could ever see, and End-of-Day is the terminal's own submission to its host.
+ */
+function noSafCommand(ctx: JobContext, startedAt: Date): StepOutcome {
+  const protocol = ctx.driver().protocol;
+  const attested = ctx.attested('forward-saf');
+  const reason = 'no standard command to report or forward the store-and-forward queue';
+  const note = `not possible over ${protocol}: ${reason}; ${attested ? 'the technician attests it was forwarded' : 'UNKNOWN unless attested'}`;
+  ctx.reporter.warn(`forward-saf: ${note}`);
+  const evidence = { attempted: false, protocol, reason, queueReported: false };
+  return {
+    outcome: attested ? 'forwarded' : 'not-reported',
+    records: [record('forward-saf', startedAt, 'UNKNOWN', evidence, { note })],
+  };
 }
 
 function amounts(totals: Money[]): string {

@@ -4,12 +4,15 @@ import { ExitCode } from '../../exit-codes.js';
 import type { JobContext, StepOutcome } from '../context.js';
 import type { Action, JobFacts } from '../machine.js';
 import { record } from './records.js';
-import { backupOne } from './backup.js';
+import { backupStep } from './backup-twice.js';
 import { eraseOne } from './erase.js';
 import { finalize, unbind, zeroizeKeys } from './final.js';
 import { forwardSaf } from './forward.js';
 import { omitBackup } from './omit.js';
 import { settle } from './settle.js';
+import { confirmTerminal } from './confirm.js';
+import { deleteOne } from './delete.js';
+import { notPossible } from './not-possible.js';
 import { disableAcceptance, networkDown } from './switches.js';
 
 /** From the state machine's action to the step that carries it out, and back to an exit code. */
@@ -27,6 +30,7 @@ export function journalKey(a: Action): { step: string; target?: string } {
     case 'zeroize':
       return { step: 'key-zeroization' };
     case 'skip':
+    case 'not-possible':
       return a.target ? { step: a.step, target: a.target } : { step: a.step };
     default:
       return { step: a.do };
@@ -44,17 +48,21 @@ export async function perform(ctx: JobContext, a: Action, set: BackupSet): Promi
     case 'network-down':
       return networkDown(ctx);
     case 'backup':
-      return backupOne(ctx, set, a.store);
+      return backupStep(ctx, set, a.store);
     case 'omit-backup':
       return omitBackup(ctx, a.store, a.reason);
     case 'erase':
-      return eraseOne(ctx, set, a.store);
+      return ctx.driver().capabilities.eraseBy === 'delete'
+        ? deleteOne(ctx, a.store)
+        : eraseOne(ctx, set, a.store);
     case 'zeroize':
       return zeroizeKeys(ctx);
     case 'unbind':
       return unbind(ctx);
     case 'finalize':
-      return finalize(ctx);
+      return ctx.driver().capabilities.finalizeKind === 'confirm' ? confirmTerminal(ctx) : finalize(ctx);
+    case 'not-possible':
+      return notPossible(ctx, a);
     case 'skip': {
       const result = a.step === 'key-zeroization' ? 'UNKNOWN' : 'FAIL';
       const note = `not attempted: ${a.reason}`;

@@ -34,7 +34,14 @@ export async function settle(ctx: JobContext): Promise<StepOutcome> {
     result = await ctx.withLink('settle', (d) => d.settle(ctx.opId('settle')));
   } catch (err) {
     if (!isPosdecomError(err) || err.code !== ErrorCode.TerminalRefused) throw err;
-    const evidence = { batchBefore: before.batch, refusal: err.context.code ?? 'refused' };
+    const c = err.context;
+    const evidence = {
+      batchBefore: before.batch,
+      refusal: c.code ?? 'refused',
+      // ZVT: the Abort's result text, and the pending pre-authorisation's receipt number (B8).
+      ...(typeof c.resultText === 'string' ? { resultText: c.resultText.slice(0, 128) } : {}),
+      ...(c.receiptNumber !== undefined ? { receiptNumber: String(c.receiptNumber).slice(0, 16) } : {}),
+    };
     const note = ctx.allowUnsettled
       ? 'settlement failed; the unsettled batch is backed up and left on the terminal (--allow-unsettled)'
       : 'settlement failed; the job stops with money unsettled on the terminal';

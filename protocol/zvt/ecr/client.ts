@@ -27,8 +27,11 @@ import { SequenceEngine, type SequenceOutcome, type SequenceRequest } from './se
  * else; no message or error carries it.
  */
 export interface ZvtClientOptions {
-  /** The terminal's 6-digit password (from the work order; never logged). */
-  password: string;
+  /**
+   * The terminal's 6-digit password (from the work order; never logged). It may come later
+   * (`usePassword`): Status Enquiry goes without it, every command that needs it refuses to run.
+   */
+  password?: string;
   /** ISO 4217 numeric, for Registration (default 978, EUR). */
   currency?: number;
   timers?: Partial<SequenceTimers>;
@@ -52,17 +55,33 @@ export type EndOfDayResult =
 
 export class ZvtClient {
   readonly engine: SequenceEngine;
-  readonly #password: string;
+  #password: string | undefined;
   private readonly currency: number;
 
   constructor(
     readonly link: ApduLink,
     options: ZvtClientOptions,
   ) {
-    cmd.passwordBytes(options.password);
-    this.#password = options.password;
+    if (options.password !== undefined) this.usePassword(options.password);
     this.currency = options.currency ?? 978;
     this.engine = new SequenceEngine(link, { timers: options.timers, onProgress: options.onProgress });
+  }
+
+  /** From now on commands carry this password (6 digits; checked here, never shown). */
+  usePassword(password: string): void {
+    cmd.passwordBytes(password);
+    this.#password = password;
+  }
+
+  get hasPassword(): boolean {
+    return this.#password !== undefined;
+  }
+
+  private get password(): string {
+    if (this.#password === undefined) {
+      throw new PosdecomError(ErrorCode.UsageInvalid, 'ZVT: this command needs the terminal password');
+    }
+    return this.#password;
   }
 
   /** Registration (06 00): the password's first test, the config byte, the currency; TID if the terminal has one. */
@@ -72,7 +91,7 @@ export class ZvtClient {
     serviceByte?: number;
   }): Promise<Answer<RegistrationInfo>> {
     const command = cmd.registration({
-      password: this.#password,
+      password: this.password,
       configByte: o.configByte,
       currency: o.currency ?? this.currency,
       ...(o.serviceByte === undefined ? {} : { serviceByte: o.serviceByte }),
@@ -80,13 +99,18 @@ export class ZvtClient {
     return this.answer('registration', { command }, true, (c) => registrationInfo(c));
   }
 
-  /** Status Enquiry (05 01) with service byte 04: software version, status, device name, serial, TID. */
+  /**
+   * Status Enquiry (05 01) with service byte 04: software version, status, device name, serial,
+   * TID. It carries the password once the client has one (the spec makes it optional).
+   */
   async statusEnquiry(o: { tlv?: boolean } = {}): Promise<Answer<StatusEnquiryInfo>> {
     const command = cmd.statusEnquiry({
-      password: this.#password,
+      ...(this.#password === undefined ? {} : { password: this.#password }),
       ...(o.tlv === false ? {} : { serviceByte: cmd.STATUS_ENQUIRY_TLV }),
     });
-    return this.answer('status-enquiry', { command }, true, (c) => statusEnquiryInfo(c));
+    return this.answer('status-enquiry', { command }, this.#password !== undefined, (c) =>
+      statusEnquiryInfo(c),
+    );
   }
 
   /** Print System Configuration (06 1A): the receipt comes as evidence (print lines or a text block). */
@@ -107,7 +131,7 @@ export class ZvtClient {
     const outcome = await this.run(
       'end-of-day',
       {
-        command: cmd.endOfDay(this.#password),
+        command: cmd.endOfDay(this.password),
         onStatusInformation: (m) => (seen.push(m), 'keep'),
       },
       true,
@@ -130,7 +154,7 @@ export class ZvtClient {
     const seen: Message[] = [];
     return this.answer(
       'send-turnover-totals',
-      { command: cmd.sendTurnoverTotals(this.#password), onStatusInformation: (m) => (seen.push(m), 'keep') },
+      { command: cmd.sendTurnoverTotals(this.password), onStatusInformation: (m) => (seen.push(m), 'keep') },
       true,
       () => ({ totals: totalsFrom(seen) }),
     );
@@ -138,13 +162,13 @@ export class ZvtClient {
 
   /** Set/Reset Terminal-ID (06 1B) without a TID: unbinds the terminal. Refused while the batch is open. */
   async resetTerminalId(): Promise<Answer<{ tid?: string }>> {
-    return this.answer('set-terminal-id', { command: cmd.setTerminalId(this.#password) }, true, (c) =>
+    return this.answer('set-terminal-id', { command: cmd.setTerminalId(this.password) }, true, (c) =>
       tidOnly(registrationInfo(c)),
     );
   }
 
   async setTerminalId(tid: string): Promise<Answer<{ tid?: string }>> {
-    return this.answer('set-terminal-id', { command: cmd.setTerminalId(this.#password, tid) }, true, (c) =>
+    return this.answer('set-terminal-id', { command: cmd.setTerminalId(this.password, tid) }, true, (c) =>
       tidOnly(registrationInfo(c)),
     );
   }

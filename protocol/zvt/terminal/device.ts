@@ -1,5 +1,6 @@
+import { Coverage } from '../../simulator/coverage.js';
 import { derive, Prng } from '../../simulator/prng.js';
-import { dropKey } from './faults.js';
+import { dropKey, type ZvtFaultSpec } from './faults.js';
 import { FileContent, fileCatalogue } from './files.js';
 import type { ResolvedZvtOptions } from './options.js';
 import { loadOrCreateState, saveState, type ZvtState } from './state.js';
@@ -26,6 +27,11 @@ export class ZvtDevice {
   readonly requests: Record<string, number> = {};
   /** APDUs the ECR sent at the wrong time (a command while a sequence was running, a reply to nothing). */
   protocolErrors = 0;
+  /**
+   * Ground truth for tests: what each file's Read File blocks carried, by file-id. `bytes` counts
+   * every byte sent (a byte sent twice counts twice), `distinct` which bytes were ever sent.
+   */
+  readonly served = new Map<number, { bytes: number; distinct: Coverage }>();
   waitRemaining: number;
   nakRemaining: number;
 
@@ -39,7 +45,10 @@ export class ZvtDevice {
       swVersion: 'SIM-ZVT 1.0.0;posdecom',
     };
     this.files = new Map(
-      fileCatalogue(options.seed, options.files).map((f) => [f.id, new FileContent(options.seed, f)]),
+      fileCatalogue(options.seed, options.files, options.fileScale).map((f) => [
+        f.id,
+        new FileContent(options.seed, f),
+      ]),
     );
     this.faultPrng = Prng.from(options.seed, 'zvt-faults');
     this.waitRemaining = options.faults.wait ?? 0;
@@ -54,6 +63,24 @@ export class ZvtDevice {
   /** A file that exists and has not been deleted. */
   file(id: number): FileContent | undefined {
     return this.state.deletedFiles.includes(id) ? undefined : this.files.get(id);
+  }
+
+  /** A Read File block of [offset, offset+length) went out. */
+  noteServed(id: number, offset: number, length: number): void {
+    let s = this.served.get(id);
+    if (!s) {
+      s = { bytes: 0, distinct: new Coverage() };
+      this.served.set(id, s);
+    }
+    s.bytes += length;
+    s.distinct.add(offset, length);
+  }
+
+  /** Other faults from now on (a test changing the terminal while it runs). */
+  setFaults(faults: ZvtFaultSpec): void {
+    this.options.faults = faults;
+    this.waitRemaining = faults.wait ?? 0;
+    this.nakRemaining = faults.nak ?? 0;
   }
 
   deleteFile(id: number): void {

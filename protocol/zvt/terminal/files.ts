@@ -30,10 +30,11 @@ const CATALOGUE: { id: number; name: string; kind: FileKind; min: number; max: n
 export function fileCatalogue(
   seed: number,
   overrides: Partial<Record<number, { size?: number; kind?: FileKind }>> = {},
+  scale = 1,
 ): FileSpec[] {
   const prng = Prng.from(seed, 'zvt-files');
   return CATALOGUE.map((c) => {
-    const seeded = prng.int(c.min, c.max);
+    const seeded = Math.max(1, Math.round(prng.int(c.min, c.max) * scale));
     const o = overrides[c.id] ?? {};
     return { id: c.id, name: c.name, kind: o.kind ?? c.kind, size: o.size ?? seeded };
   });

@@ -48,9 +48,14 @@ export async function readFile({ device, conv, m }: HandlerContext): Promise<voi
   do {
     const length = Math.min(block, size - offset);
     const apdu = fileBlock(req.id, offset, size, file.read(offset, length));
-    let reply: EcrReply = await conv.exchange(apdu);
+    // Counted as it goes out, each time it does (a block sent again after 84 9C counts again).
+    const send = () => {
+      device.noteServed(req.id, offset, length);
+      return conv.exchange(apdu);
+    };
+    let reply: EcrReply = await send();
     for (let waits = 0; reply !== 'ack' && reply.nack === RESULT.pleaseWait && waits < ECR_WAITS; waits++) {
-      reply = await conv.exchange(apdu);
+      reply = await send();
     }
     if (reply !== 'ack') {
       await conv.exchange(abort(RESULT.stoppedByEcr));

@@ -27,6 +27,8 @@ export interface SimZvtOptions {
   fileBlockSize?: number;
   /** Size or kind of a file by id, overriding the seeded catalogue; size 0 makes an empty file. */
   files?: Partial<Record<number, { size?: number; kind?: FileKind }>>;
+  /** Seeded file sizes multiplied by this (tests: 0.05 makes the event log ~60 KiB). */
+  fileScale?: number;
   /** Turnover records in a new terminal's batch (default: 3-9, seeded). */
   batchRecords?: number;
   /** Intermediate statuses End-of-Day shows before its totals. */
@@ -49,6 +51,7 @@ export interface ResolvedZvtOptions {
   ecrReplyTimeoutMs: number;
   fileBlockSize: number;
   files: Partial<Record<number, { size?: number; kind?: FileKind }>>;
+  fileScale: number;
   batchRecords: number | undefined;
   intermediateStatuses: number;
   intermediateTimeoutMinutes: number | undefined;
@@ -66,6 +69,8 @@ export function resolveZvtOptions(o: SimZvtOptions): ResolvedZvtOptions {
   // The block rides in one APDU with ~40 bytes of headers; LEN stops at 65535.
   if (!Number.isInteger(block) || block < 1 || block > 65_000) bad(`fileBlockSize ${block} is not 1-65000`);
   const bits = o.bitsPerByte ?? 11;
+  const scale = o.fileScale ?? 1;
+  if (!(scale > 0 && scale <= 16)) bad(`fileScale ${scale} is not above 0 and at most 16`);
   return {
     seed: o.seed,
     password: o.password,
@@ -78,6 +83,7 @@ export function resolveZvtOptions(o: SimZvtOptions): ResolvedZvtOptions {
     ecrReplyTimeoutMs: o.ecrReplyTimeoutMs ?? 5_000,
     fileBlockSize: block,
     files: o.files ?? {},
+    fileScale: o.fileScale ?? 1,
     batchRecords: o.batchRecords,
     intermediateStatuses: o.intermediateStatuses ?? 2,
     intermediateTimeoutMinutes: o.intermediateTimeoutMinutes,

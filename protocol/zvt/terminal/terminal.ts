@@ -1,29 +1,14 @@
 import { ErrorCode, PosdecomError } from '../../errors.js';
-import type { AttachablePeer } from '../../transport/sim-registry.js';
 import type { ByteEndpoint } from '../../transport/memory-link.js';
 import type { LinkCounters } from '../link/apdu-link.js';
 import { ZvtConnection } from './connection.js';
 import { ZvtDevice } from './device.js';
+import { parseZvtFaults, type ZvtFaultSpec } from './faults.js';
+import { genericSnapshot, type ZvtSnapshot } from './snapshot.js';
+import type { SimulatorSnapshot } from '../../simulator/snapshot.js';
 import { resolveZvtOptions, type SimZvtOptions } from './options.js';
 
-/**
- * A ZVT payment terminal in software: the reference peer for the ECR side, on the same link
- * code, deterministic from its seed. `attach` takes a serial line (DLE framing, CRC, ACK/NAK),
- * `attachTcp` a native ZVT-over-TCP connection (raw APDUs). A new attachment hangs up the old
- * one, as plugging the cable into another port would.
- */
-export interface ZvtSnapshot {
-  tid: string | null;
-  configByte: number | null;
-  batchCount: number;
-  preauthPending: boolean;
-  files: { id: number; name: string; size: number; deleted: boolean }[];
-  /** Commands received, by name (registration, readfile, ...), run or refused. */
-  requests: Record<string, number>;
-  protocolErrors: number;
-  /** The current (or last) connection's link counters. */
-  link: LinkCounters | undefined;
-}
+export type { ZvtSnapshot } from './snapshot.js';
 
 /** What a work order needs to name this terminal: its serial, TID and password. */
 export interface ZvtWorkOrderTerminal {
@@ -34,7 +19,15 @@ export interface ZvtWorkOrderTerminal {
   swVersion: string;
 }
 
-export class SimulatedZvtTerminal implements AttachablePeer {
+/**
+ * A ZVT payment terminal in software: the reference peer for the ECR side, on the same link
+ * code, deterministic from its seed. `attach` takes a serial line (DLE framing, CRC, ACK/NAK),
+ * `attachTcp` a native ZVT-over-TCP connection (raw APDUs). A new attachment hangs up the old
+ * one, as plugging the cable into another port would.
+ *
+ * An AttachablePeer (protocol/transport/sim-registry.ts) by shape: `sim:zvt` reaches it there.
+ */
+export class SimulatedZvtTerminal {
   private connection: ZvtConnection | undefined;
   private lastLink: LinkCounters | undefined;
   private closed = false;
@@ -48,6 +41,11 @@ export class SimulatedZvtTerminal implements AttachablePeer {
   /** Serial framing (PA00P016): what `sim:zvt`, a pty or a serial device carries. */
   attach(endpoint: ByteEndpoint): void {
     this.connect(endpoint, 'serial');
+  }
+
+  /** Other faults from now on, as `faults` text or object ('' for none). */
+  setFaults(faults: ZvtFaultSpec | string): void {
+    this.device.setFaults(typeof faults === 'string' ? parseZvtFaults(faults) : faults);
   }
 
   /** Native ZVT over TCP (port 20007): raw APDUs. */
@@ -67,6 +65,8 @@ export class SimulatedZvtTerminal implements AttachablePeer {
         name: f.spec.name,
         size: f.spec.size,
         deleted: s.deletedFiles.includes(f.spec.id),
+        servedBytes: this.device.served.get(f.spec.id)?.bytes ?? 0,
+        servedDistinct: this.device.served.get(f.spec.id)?.distinct.bytes ?? 0,
       })),
       requests: { ...this.device.requests },
       protocolErrors: this.device.protocolErrors,
@@ -82,6 +82,11 @@ export class SimulatedZvtTerminal implements AttachablePeer {
     if (offset < 0 || n < 0 || offset + n > f.spec.size)
       throw new RangeError(`[${offset}, +${n}) is outside file ${id}`);
     return f.read(offset, n);
+  }
+
+  /** The same ground truth in the words every simulated terminal shares (`sim:` tests, the kit). */
+  genericSnapshot(): SimulatorSnapshot {
+    return genericSnapshot(this.device, this.snapshot());
   }
 
   workOrderFor(): ZvtWorkOrderTerminal {
