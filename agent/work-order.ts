@@ -106,19 +106,31 @@ const workOrderSchema = {
         code: text(256),
         codeEnv: ENV_NAME,
       },
-      not: { required: ['code', 'codeEnv'] },
+      not: { type: 'object', required: ['code', 'codeEnv'] },
     },
     zvt: {
       type: 'object',
       additionalProperties: false,
       properties: { password: { type: 'string', pattern: '^[0-9]{6}$' }, passwordEnv: ENV_NAME },
-      oneOf: [{ required: ['password'] }, { required: ['passwordEnv'] }],
+      oneOf: [
+        { type: 'object', required: ['password'] },
+        { type: 'object', required: ['passwordEnv'] },
+      ],
     },
   },
   // Without a ZVT password the authority code is how the terminal is authorized: it is required.
   anyOf: [
     { required: ['zvt'] },
-    { properties: { authority: { anyOf: [{ required: ['code'] }, { required: ['codeEnv'] }] } } },
+    {
+      properties: {
+        authority: {
+          anyOf: [
+            { type: 'object', required: ['code'] },
+            { type: 'object', required: ['codeEnv'] },
+          ],
+        },
+      },
+    },
   ],
 } as const;
 
@@ -141,6 +153,11 @@ function describeAjvError(errors: ErrorObject[] | null | undefined): string {
   const e = [...(errors ?? [])].sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
   if (!e) return 'is not a valid work order';
   const field = e.instancePath === '' ? 'the top level' : e.instancePath.slice(1).replace(/\//g, '.');
+  const missing = e.keyword === 'required' ? String(e.params.missingProperty) : '';
+  if (field.endsWith('authority') && (missing === 'code' || missing === 'codeEnv'))
+    return `${field} needs code or codeEnv (a ZVT work order gives zvt.passwordEnv instead)`;
+  if (field.endsWith('zvt') && (missing === 'password' || missing === 'passwordEnv'))
+    return `${field} needs exactly one of password or passwordEnv`;
   if (e.keyword === 'required')
     return `${field === 'the top level' ? '' : field + '.'}${String(e.params.missingProperty)} is missing`;
   if (e.keyword === 'additionalProperties')

@@ -47,6 +47,5 @@ describe('a ZVT decommission against the simulated ZVT terminal', () => {
       expect(results[`erase-verification ${f}`]).toBe('PASS');
     }
     expect(cert.overall.result).not.toBe('PASS');
-    expect(run.output).toContain('verdict: not possible over zvt/PA00P015');
   }, 60_000);
 });
