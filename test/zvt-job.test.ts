@@ -16,7 +16,7 @@ describe('a ZVT decommission against the simulated ZVT terminal', () => {
     const t = await createSimulator({ model: 'zvt', seed: 3, scale: 0.05 });
     open.push(t);
     const dir = join(await mkdtemp(join(tmpdir(), 'posdecom-zvt-job-')), 'out');
-    const run = await runJob({
+    await runJob({
       peer: t,
       dir,
       workOrderOverrides: { zvt: { password: t.authorityCode } },

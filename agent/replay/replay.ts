@@ -12,6 +12,8 @@ import type { Divergence } from './link.js';
 import { ReplayPeer, type StepTally, type TamperHook } from './peer.js';
 import { createReplayPki, runRecorded, type ReplayPki } from './run.js';
 import { parseTranscript, type ScriptRun } from './script.js';
+import { ZvtReplayPeer } from './zvt-peer.js';
+import { isZvtTranscript, parseZvtTranscript, type ZvtScriptRun } from './zvt-script.js';
 import type { TranscriptHeader } from '../transcript/format.js';
 
 /**
@@ -67,8 +69,10 @@ export async function replayFile(path: string, o: ReplayOptions = {}): Promise<R
 }
 
 export async function replayText(text: string, source: string, o: ReplayOptions = {}): Promise<ReplayReport> {
-  const runs = parseTranscript(text, source);
-  const digests = new DigestRepair(runs);
+  // A ZVT transcript (header protocol zvt/...) is replayed by the ZVT peer; our line protocol's otherwise.
+  const zvt = isZvtTranscript(text);
+  const runs = zvt ? parseZvtTranscript(text, source) : parseTranscript(text, source);
+  const digests = zvt ? undefined : new DigestRepair(runs as ScriptRun[]);
   // The throw-away PKI lives here, and the job too unless the caller wants to keep it.
   const scratch = await mkdtemp(join(tmpdir(), 'posdecom-replay-'));
   const dir = o.workDir ?? join(scratch, 'job');
@@ -102,18 +106,20 @@ export async function replayText(text: string, source: string, o: ReplayOptions 
 }
 
 async function replayRun(
-  run: ScriptRun,
-  digests: DigestRepair,
+  run: ScriptRun | ZvtScriptRun,
+  digests: DigestRepair | undefined,
   dir: string,
   pki: ReplayPki,
   io: CommandIo,
   reporter: ReturnType<typeof createReporter>,
   o: ReplayOptions,
 ): Promise<RunReport> {
-  const peer = new ReplayPeer(run, digests, {
-    ...(o.tamper ? { tamper: o.tamper } : {}),
-    ...(o.stallMs !== undefined ? { stallMs: o.stallMs } : {}),
-  });
+  const peer = digests
+    ? new ReplayPeer(run as ScriptRun, digests, {
+        ...(o.tamper ? { tamper: o.tamper } : {}),
+        ...(o.stallMs !== undefined ? { stallMs: o.stallMs } : {}),
+      })
+    : new ZvtReplayPeer(run as ZvtScriptRun, o.stallMs !== undefined ? { stallMs: o.stallMs } : {});
   const port = `sim:replay?run=${run.index}&id=${randomUUID()}`;
   registerSimulatedTerminal(port, peer);
   const exitCode = await runRecorded(run.header, port, { dir, pki, io, reporter });
@@ -139,9 +145,10 @@ async function replayRun(
 }
 
 /** A run after a divergence is not run: it would start from a job that went differently. */
-function skipped(run: ScriptRun): RunReport {
+function skipped(run: ScriptRun | ZvtScriptRun): RunReport {
   const steps = new Map<string, StepTally>();
-  for (const f of run.sessions.flatMap((s) => s.frames)) {
+  const items = run.sessions.flatMap((s) => ('frames' in s ? s.frames : s.apdus));
+  for (const f of items) {
     if (f.dir !== 'out') continue;
     const t = steps.get(f.step) ?? { step: f.step, recorded: 0, matched: 0 };
     t.recorded++;

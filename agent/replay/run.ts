@@ -65,11 +65,21 @@ function workOrderFrom(w: RecordedWorkOrder): WorkOrder {
     owner: { merchant: 'replay', location: 'replay' },
     technician: { name: 'Replay Technician', organisation: 'posdecom replay', contact: 'replay@example.org' },
     authority: { reference: w.authority.reference, code: REPLAY_AUTHORITY_CODE },
+    // The recording zeroed the password; replay compares APDUs with it masked the same way.
+    ...(w.zvt ? { zvt: { password: REPLAY_ZVT_PASSWORD } } : {}),
   };
+}
+
+export const REPLAY_ZVT_PASSWORD = '000000';
+
+/** The protocol a recorded run spoke, from its header (`zvt/...` for ZVT). */
+function protocolOf(h: TranscriptHeader): 'line' | 'zvt' {
+  return h.protocol.startsWith('zvt') ? 'zvt' : 'line';
 }
 
 function portArgs(s: PortSettings, h: TranscriptHeader): PortArgs {
   return {
+    protocol: protocolOf(h),
     baud: s.baudRate,
     'data-bits': s.dataBits,
     parity: s.parity,
@@ -105,6 +115,7 @@ export async function runRecorded(h: TranscriptHeader, port: string, env: Replay
     const { runDecommission } = await import('../workflow/runner.js');
     const result = await runDecommission({
       port,
+      protocol: protocolOf(h),
       settings: h.settings,
       dir: env.dir,
       workOrders: (h.workOrders ?? []).map(workOrderFrom),

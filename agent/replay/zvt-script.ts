@@ -1,0 +1,101 @@
+import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
+import { RECORDED_COMMANDS, TRANSCRIPT_FORMAT, type TranscriptHeader } from '../transcript/format.js';
+import { zvtEntryBytes } from '../transcript/zvt-entries.js';
+
+/**
+ * A ZVT transcript read back for replay (transcript/zvt-entries.ts writes it): runs, each a
+ * list of sessions (one per link the agent opened), each the APDUs of that link in the order they
+ * crossed it. ZVT strictly alternates, so the order is the whole conversation.
+ */
+export interface ZvtScriptApdu {
+  lineNo: number;
+  dir: 'out' | 'in';
+  step: string;
+  bytes: Buffer;
+}
+
+export interface ZvtScriptSession {
+  n: number;
+  lineNo: number;
+  apdus: ZvtScriptApdu[];
+  /** "link": the terminal hung up after the last APDU (a pulled cable); replay hangs up too. */
+  end: 'link' | 'open';
+}
+
+export interface ZvtScriptRun {
+  index: number;
+  lineNo: number;
+  header: TranscriptHeader;
+  sessions: ZvtScriptSession[];
+  expectExitCode?: number;
+}
+
+export function isZvtTranscript(text: string): boolean {
+  const first = text.slice(0, text.indexOf('\n') === -1 ? undefined : text.indexOf('\n'));
+  try {
+    const h = JSON.parse(first) as { kind?: unknown; protocol?: unknown };
+    return h.kind === 'header' && typeof h.protocol === 'string' && h.protocol.startsWith('zvt');
+  } catch {
+    return false;
+  }
+}
+
+function bad(source: string, lineNo: number, message: string): PosdecomError {
+  return new PosdecomError(ErrorCode.UsageBadFile, `${source} line ${lineNo}: ${message}`);
+}
+
+function header(h: Record<string, unknown>, source: string, lineNo: number): TranscriptHeader {
+  if (h.format !== TRANSCRIPT_FORMAT)
+    throw bad(source, lineNo, `transcript format is not ${TRANSCRIPT_FORMAT}`);
+  if (typeof h.protocol !== 'string' || !h.protocol.startsWith('zvt'))
+    throw bad(source, lineNo, 'a ZVT transcript holds only ZVT runs');
+  if (!(RECORDED_COMMANDS as readonly unknown[]).includes(h.command))
+    throw bad(source, lineNo, `cannot replay the command ${JSON.stringify(h.command)}`);
+  for (const field of ['settings', 'options', 'session'] as const) {
+    if (typeof h[field] !== 'object' || h[field] === null)
+      throw bad(source, lineNo, `the header has no ${field}`);
+  }
+  return h as unknown as TranscriptHeader;
+}
+
+export function parseZvtTranscript(text: string, source: string): ZvtScriptRun[] {
+  const runs: ZvtScriptRun[] = [];
+  let run: ZvtScriptRun | undefined;
+  let session: ZvtScriptSession | undefined;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
+    const raw = lines[i]!.trim();
+    if (raw === '') continue;
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      throw bad(source, lineNo, 'not JSON');
+    }
+    if (typeof entry !== 'object' || entry === null) throw bad(source, lineNo, 'not a JSON object');
+    if (entry.kind === 'header') {
+      run = { index: runs.length + 1, lineNo, header: header(entry, source, lineNo), sessions: [] };
+      runs.push(run);
+      session = undefined;
+    } else if (!run) {
+      throw bad(source, lineNo, 'the transcript does not start with a header line');
+    } else if (entry.kind === 'session') {
+      session = { n: run.sessions.length + 1, lineNo, apdus: [], end: 'open' };
+      run.sessions.push(session);
+    } else if (entry.kind === 'session-end') {
+      if (session && entry.by === 'link') session.end = 'link';
+    } else if (entry.kind === 'expect') {
+      if (!Number.isInteger(entry.exitCode)) throw bad(source, lineNo, 'expect needs an integer exitCode');
+      run.expectExitCode = entry.exitCode as number;
+    } else if (entry.dir === 'out' || entry.dir === 'in') {
+      if (!session) throw bad(source, lineNo, 'an APDU before any session line');
+      const bytes = zvtEntryBytes(entry);
+      if (!bytes) throw bad(source, lineNo, 'not an APDU in hex');
+      const step = typeof entry.step === 'string' ? entry.step : '?';
+      session.apdus.push({ lineNo, dir: entry.dir, step, bytes });
+    }
+  }
+  if (runs.length === 0) throw new PosdecomError(ErrorCode.UsageBadFile, `${source} holds no transcript`);
+  return runs;
+}
