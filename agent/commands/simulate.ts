@@ -48,6 +48,10 @@ export const simulateCommand = defineCommand<SimulateArgs>({
         default: 0,
         describe: 'Milliseconds between a request and its answer',
       })
+      .option('scale', {
+        type: 'number',
+        describe: 'Store (zvt: file) sizes multiplied by this, e.g. 0.05 for quick rehearsals',
+      })
       .option('unsettled', {
         type: 'boolean',
         default: false,

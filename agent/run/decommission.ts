@@ -10,7 +10,7 @@ import { confirmOnTty } from '../prompt.js';
 import { createJobBoard, fleetTable, type JobBoard } from '../job-board.js';
 import { createReporter } from '../reporter.js';
 import { loadSignerFrom, resolveKeyPaths } from '../signing-config.js';
-import { readWorkOrders, type WorkOrder } from '../work-order.js';
+import { credentialFor, readWorkOrders, type WorkOrder } from '../work-order.js';
 import { runDecommission, type JobResult } from '../workflow/runner.js';
 import { summaryTable, unstartedSummary } from '../workflow/summary.js';
 
@@ -58,6 +58,9 @@ export async function runDecommissionCommand(args: DecommissionArgs): Promise<nu
     );
     const partBytes = partBytesFrom(args['backup-part-size']);
     const protocols = ports.map((p) => resolveProtocol(args.protocol, p));
+    // A ZVT job authorizes with the terminal's password: a work order without one (or whose
+    // variable is unset) stops here, before any terminal is touched.
+    protocols.forEach((p, i) => p === 'zvt' && ordersPerJob[i]!.forEach((w) => credentialFor(w, 'zvt')));
     const signer = await loadSignerFrom(paths);
     const human = args.json ? process.stderr : process.stdout;
     const board =

@@ -27,6 +27,7 @@ export interface SimulateArgs {
   unsettled: boolean;
   noncompliant: boolean;
   proto?: string;
+  scale?: number;
   'work-order-out'?: string;
 }
 
@@ -48,6 +49,7 @@ export async function runSimulate(args: SimulateArgs): Promise<number> {
     if (args.unsettled) spec.unsettled = true;
     if (args.noncompliant) spec.noncompliant = true;
     if (args.proto) spec.protocol = args.proto;
+    if (args.scale !== undefined) spec.scale = args.scale;
     terminal = await createSimulator(spec);
     if (args.listen) tcp = await listenZvt(terminal, args.listen);
     else if (args.link) pty = await serveOnPty(terminal, { link: args.link, baud });

@@ -16,7 +16,8 @@ import { effectiveResult, isPassing, worst } from './results.js';
  *   not sanitized (None)  the erase or its verification did not PASS, or the agent did not read
  *                         the store back itself (the terminal's own VERIFY_ERASE is a claim,
  *                         and rev.1 s.4.7 wants every sanitization verified)
- *   Clear                 an overwrite: it goes through the terminal's ordinary write path, which
+ *   Clear                 a delete by the protocol's own command (ZVT Delete File), shown gone by
+ *                         reading the file again; an overwrite: it goes through the terminal's ordinary write path, which
  *                         is Clear (rev.1 s.2.5; Table A: overwriting flash media is Clear, as
  *                         wear levelling keeps copies the write path cannot reach); a crypto
  *                         erase whose key destruction the terminal did not report; a method the
@@ -102,6 +103,12 @@ function methodType(
     return {
       methodType: 'Clear',
       reason: `overwrite through the terminal's ordinary write path on ${media}, verified by read-back (SP 800-88 rev.1 s.2.5, Table A)`,
+    };
+  }
+  if (a.method === 'delete') {
+    return {
+      methodType: 'Clear',
+      reason: `deleted with the terminal's own command (ZVT Delete File) and read again to find it gone; nothing says how the ${media} under it was overwritten: Clear at most`,
     };
   }
   return {

@@ -113,9 +113,15 @@ export class ZvtConnection {
     this.onGone(this);
   }
 
-  private received(apdu: Buffer): void {
+  private received(apdu: Buffer, lookedAgain = false): void {
     if (this.conversation?.offer(apdu)) return;
     if (this.busy) {
+      // Over TCP the ECR's last 80 00 00 and its next command can come in one segment, so both
+      // reach us in one go: let the sequence that answer ended finish, then look again.
+      if (!lookedAgain) {
+        setImmediate(() => this.received(apdu, true));
+        return;
+      }
       this.device.protocolErrors++;
       return;
     }

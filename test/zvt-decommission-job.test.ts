@@ -1,0 +1,170 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readAttestations } from '../agent/attest-file.js';
+import { ExitCode } from '../agent/exit-codes.js';
+import type { DecommissionOptions } from '../agent/workflow/job-run.js';
+import { SimulatedZvtTerminal, type SimZvtOptions } from '../protocol/zvt/terminal/index.js';
+import { runJob, testPki, type JobRun } from './helpers/job-harness.js';
+
+/**
+ * A whole ZVT decommission in-process, against the simulated ZVT terminal: what the workflow
+ * does with a protocol that cannot do every step, and every guard it keeps (issue 13).
+ */
+const terminals: SimulatedZvtTerminal[] = [];
+afterAll(async () => {
+  for (const t of terminals) await t.close();
+  await (await testPki()).dispose();
+});
+
+interface Certificate {
+  overall: { result: string };
+  steps: {
+    step: string;
+    target?: string;
+    result: string;
+    note?: string;
+    evidence: Record<string, unknown>;
+  }[];
+}
+
+async function zvtJob(
+  sim: Partial<SimZvtOptions> = {},
+  options: Partial<Omit<DecommissionOptions, 'reporter'>> = {},
+): Promise<{ run: JobRun; terminal: SimulatedZvtTerminal; cert: Certificate | undefined }> {
+  const terminal = await SimulatedZvtTerminal.create({ seed: 21, fileScale: 0.02, ...sim });
+  terminals.push(terminal);
+  const who = terminal.workOrderFor();
+  const dir = join(await mkdtemp(join(tmpdir(), 'posdecom-zvt-job-')), 'out');
+  const run = await runJob({
+    peer: terminal,
+    dir,
+    terminal: { serial: who.serial, model: who.deviceName, authorityCode: 'unused' },
+    workOrderOverrides: { zvt: { password: who.password } },
+    options: { protocol: 'zvt', zvt: { timers: { t3Ms: 2000, t4Ms: 3000 } }, ...options },
+  });
+  const cert = await readFile(join(dir, 'certificate.json'), 'utf8')
+    .then((t) => JSON.parse(t) as Certificate)
+    .catch(() => undefined);
+  return { run, terminal, cert };
+}
+
+const result = (c: Certificate, step: string, target?: string) =>
+  c.steps.find((s) => s.step === step && s.target === target);
+
+describe('a ZVT decommission', () => {
+  it('does every step ZVT can, records acceptance, networks and keys UNKNOWN, and ends INCOMPLETE (exit 11)', async () => {
+    const { run, terminal, cert } = await zvtJob();
+    expect(run.exitCode, run.output).toBe(ExitCode.Incomplete);
+    expect(cert!.overall.result).toBe('INCOMPLETE');
+    for (const s of ['identify', 'authorize', 'settle', 'unbind', 'finalize'])
+      expect(result(cert!, s)?.result).toBe('PASS');
+    for (const ch of ['contact', 'magstripe', 'nfc', 'qr'])
+      expect(result(cert!, 'disable-acceptance', ch)).toMatchObject({
+        result: 'UNKNOWN',
+        note: expect.stringMatching(/no standard command/),
+      });
+    expect(result(cert!, 'network-down')?.result).toBe('UNKNOWN');
+    expect(result(cert!, 'key-zeroization')?.result).toBe('UNKNOWN');
+    for (const f of terminal.snapshot().files) {
+      expect(f.deleted, f.name).toBe(true);
+      expect(result(cert!, 'backup', f.name)?.evidence).toMatchObject({
+        digestSource: expect.stringMatching(/two full reads/),
+      });
+      expect(result(cert!, 'erase', f.name)?.evidence).toMatchObject({ method: 'delete' });
+      expect(result(cert!, 'erase-verification', f.name)?.result).toBe('PASS');
+    }
+    expect(terminal.snapshot()).toMatchObject({ tid: null, batchCount: 0, configByte: null });
+    expect(result(cert!, 'authorize')?.evidence).toMatchObject({
+      configByte: '3C',
+      ecrControlsPayment: true,
+    });
+    expect((result(cert!, 'identify')?.evidence.systemConfiguration as string[]).length).toBeGreaterThan(3);
+    expect(JSON.stringify(cert)).not.toContain(terminal.workOrderFor().password);
+  });
+
+  it('shows the plan with where each verdict comes from, and a dry run changes nothing', async () => {
+    const { run, terminal } = await zvtJob({}, { dryRun: true });
+    expect(run.exitCode, run.output).toBe(ExitCode.Success);
+    expect(run.output).toMatch(
+      /1\. switch off acceptance: contact, magstripe, nfc, qr\n\s+verdict: not possible over zvt\/PA00P015 \(no standard command\): UNKNOWN unless attested/,
+    );
+    expect(run.output).toMatch(
+      /2\. settle .*\n\s+verdict: measured by the terminal: Send Turnover Totals \(06 10\) before and after End-of-Day/,
+    );
+    expect(run.output).toMatch(/6\. zeroize the payment keys\n\s+verdict: not possible over zvt/);
+    expect(run.output).toMatch(/cannot be a PASS/);
+    const s = terminal.snapshot();
+    expect(s.files.every((f) => !f.deleted)).toBe(true);
+    expect(s.batchCount).toBeGreaterThan(0);
+    expect(s.tid).not.toBeNull();
+  });
+
+  it("takes the technician's attestation for a step ZVT cannot do: ATTESTED, still INCOMPLETE", async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'posdecom-zvt-attest-')), 'attest.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        step: 'network-down',
+        statement: 'SIM card removed, LAN cable unplugged',
+        time: new Date(Date.now() - 60_000).toISOString(),
+      }),
+    );
+    const { run, cert } = await zvtJob({}, { attestations: await readAttestations(file) });
+    expect(run.exitCode, run.output).toBe(ExitCode.Incomplete);
+    expect(result(cert!, 'network-down')?.result).toBe('ATTESTED');
+    expect(cert!.overall.result).toBe('INCOMPLETE');
+  });
+
+  it('stops on an End-of-Day Abort with its result code, before anything is deleted (exit 6)', async () => {
+    const { run, terminal, cert } = await zvtJob({ faults: 'preauth' });
+    expect(run.exitCode, run.output).toBe(ExitCode.Precondition);
+    expect(result(cert!, 'settle')).toMatchObject({
+      result: 'FAIL',
+      evidence: { refusal: 'B8', resultText: 'error pre-authorisation' },
+    });
+    expect(terminal.snapshot().files.some((f) => f.deleted)).toBe(false);
+    expect(terminal.snapshot().tid).not.toBeNull();
+  });
+
+  it('never resets the TID while the batch is unsettled, even with --allow-unsettled', async () => {
+    const { run, terminal, cert } = await zvtJob({ faults: 'preauth' }, { allowUnsettled: true });
+    expect(run.exitCode).not.toBe(ExitCode.Success);
+    expect(result(cert!, 'unbind')).toMatchObject({
+      result: 'FAIL',
+      note: expect.stringMatching(/no unbind before settlement/),
+    });
+    expect(terminal.snapshot().tid).not.toBeNull();
+    expect(terminal.snapshot().requests.setterminalid ?? 0).toBe(0);
+  });
+
+  it("leaves a terminal's files alone when it gives no file access: UNKNOWN, and the rest of the job runs (exit 11)", async () => {
+    const { run, terminal, cert } = await zvtJob({ faults: 'nofileaccess' });
+    expect(run.exitCode, run.output).toBe(ExitCode.Incomplete);
+    expect(result(cert!, 'backup', 'files')).toMatchObject({
+      result: 'UNKNOWN',
+      note: expect.stringMatching(/no file access/),
+    });
+    expect(result(cert!, 'erase', 'files')?.result).toBe('UNKNOWN');
+    expect(result(cert!, 'erase-verification', 'files')?.result).toBe('UNKNOWN');
+    expect(result(cert!, 'unbind')?.result).toBe('PASS');
+    expect(terminal.snapshot().requests.deletefile ?? 0).toBe(0);
+  });
+
+  it('refuses a ZVT work order without the password in one line, before anything is changed (exit 2)', async () => {
+    const terminal = await SimulatedZvtTerminal.create({ seed: 22 });
+    terminals.push(terminal);
+    const who = terminal.workOrderFor();
+    const run = await runJob({
+      peer: terminal,
+      dir: join(await mkdtemp(join(tmpdir(), 'posdecom-zvt-nopw-')), 'out'),
+      terminal: { serial: who.serial, authorityCode: 'x' },
+      options: { protocol: 'zvt' },
+    });
+    expect(run.exitCode).toBe(ExitCode.Usage);
+    expect(run.summary.stopReason).toMatch(
+      /a ZVT job needs the terminal's password \(zvt\.passwordEnv or zvt\.password\)/,
+    );
+  });
+});
