@@ -5,6 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readAttestations } from '../agent/attest-file.js';
 import { ExitCode } from '../agent/exit-codes.js';
 import type { DecommissionOptions } from '../agent/workflow/job-run.js';
+import { decodeMessage } from '../protocol/zvt/codec/message.js';
+import { fileBlockOf } from '../protocol/zvt/ecr/results.js';
 import { SimulatedZvtTerminal, type SimZvtOptions } from '../protocol/zvt/terminal/index.js';
 import { runJob, testPki, type JobRun } from './helpers/job-harness.js';
 
@@ -150,6 +152,43 @@ describe('a ZVT decommission', () => {
     expect(result(cert!, 'erase-verification', 'files')?.result).toBe('UNKNOWN');
     expect(result(cert!, 'unbind')?.result).toBe('PASS');
     expect(terminal.snapshot().requests.deletefile ?? 0).toBe(0);
+  });
+
+  it('continues a Read File cut by a pulled cable from the offset reached: nothing of that pass is read twice', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'posdecom-zvt-pull-'));
+    const record = join(dir, 'transcript.jsonl');
+    const { run, terminal } = await zvtJob({ faults: 'drop=readfile:3' }, { record, reconnectWaitMs: 5000 });
+    expect(run.exitCode, run.output).toBe(ExitCode.Incomplete);
+    expect(run.output).toMatch(/link lost during read merchant-journal/);
+    // The first pass over the merchant journal, as the transcript tells it, across both links.
+    let session = 0;
+    const reads: { session: number; offset: number }[] = [];
+    const blocks: { session: number; offset: number; length: number }[] = [];
+    for (const line of (await readFile(record, 'utf8')).split('\n').filter(Boolean)) {
+      const e = JSON.parse(line) as { kind?: string; n?: number; dir?: string; step?: string; hex?: string };
+      if (e.kind === 'session') session = e.n!;
+      if (e.step !== 'backup:merchant-journal' || !e.hex) continue;
+      const apdu = Buffer.from(e.hex, 'hex');
+      if (e.dir === 'out' && apdu[0] === 0x08 && apdu[1] === 0x11) {
+        const offset = apdu.length > 10 ? apdu.readUInt32BE(apdu.length - 4) : 0;
+        reads.push({ session, offset });
+      }
+      const d = decodeMessage(apdu);
+      const b = e.dir === 'in' && d.ok ? fileBlockOf(d.message) : undefined;
+      if (b) blocks.push({ session, offset: b.offset, length: b.data.length });
+    }
+    expect(reads.slice(0, 2)).toEqual([
+      { session: 1, offset: 0 },
+      { session: 2, offset: 3072 },
+    ]);
+    const size = terminal.snapshot().files.find((f) => f.id === 1)!.size;
+    const firstPass = blocks.slice(
+      0,
+      blocks.findIndex((b, i) => i > 0 && b.offset === 0),
+    );
+    expect(firstPass.map((b) => b.offset)).toEqual([...new Set(firstPass.map((b) => b.offset))]);
+    expect(firstPass.reduce((n, b) => n + b.length, 0)).toBe(size);
+    expect(firstPass.filter((b) => b.session === 1).length).toBe(3);
   });
 
   it('refuses a ZVT work order without the password in one line, before anything is changed (exit 2)', async () => {
