@@ -7,6 +7,7 @@ import { round, type Metric } from './metric.js';
 import { REPORT_MEASURES } from './report-estate.js';
 import { lastJson, runNode } from './spawn.js';
 import { verifyRate } from './verify-rate.js';
+import { ZVT_BAUD, ZVT_TURNAROUND_MS, zvtReadGoodput } from './zvt-read.js';
 import type { OrganisationPki } from '../wipe/pki/ca.js';
 
 /** How each figure is measured, by name (`npm run bench -- --only name`). */
@@ -135,6 +136,25 @@ export const MEASURES: Record<string, Measure> = {
       unit: 'MB',
       details: { seconds: round(r.seconds, 2), storeBytes: r.storeBytes, link: 'tcp, unpaced' },
       note: `posdecom backup of a 256 MiB journal over TCP, unpaced, ${r.seconds.toFixed(1)} s; getrusage maxrss`,
+    };
+  },
+  zvt_read_goodput_ratio: async () => {
+    const g = await zvtReadGoodput();
+    return {
+      value: g.ratio,
+      target: 0.85,
+      kind: 'min',
+      unit: 'x line',
+      details: {
+        seconds: round(g.seconds, 2),
+        bytesPerSecond: round(g.bytesPerSecond, 1),
+        lineRate: round(g.lineRate, 1),
+        line: `${ZVT_BAUD} baud 8N2, ${ZVT_TURNAROUND_MS} ms turnaround`,
+        blocks: g.blocks,
+        repeats: g.repeats,
+        lineUtilisation: round(g.wireBytesIn / g.seconds / g.lineRate, 4),
+      },
+      note: `Read File of 64 KiB in ${g.blocks} blocks, ${g.seconds.toFixed(1)} s, ${g.bytesPerSecond.toFixed(1)} B/s of ${g.lineRate.toFixed(1)}; line ${((g.wireBytesIn / g.seconds / g.lineRate) * 100).toFixed(1)}% busy`,
     };
   },
   demo_seconds: async ({ dir }) => {
