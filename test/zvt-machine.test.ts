@@ -10,6 +10,7 @@ const store = (name: string, over: Partial<StoreFacts> = {}): StoreFacts => ({
   holdsBatch: false,
   holdsSaf: false,
   cardData: true,
+  changes: 0,
   backup: 'verified',
   erase: 'pending',
   ...over,
@@ -17,6 +18,7 @@ const store = (name: string, over: Partial<StoreFacts> = {}): StoreFacts => ({
 
 const zvt: JobFacts = {
   inventoried: true,
+  anomalies: [],
   acceptance: 'pending',
   saf: 'pending',
   settle: 'pending',

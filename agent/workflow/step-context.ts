@@ -5,7 +5,7 @@ import type { BackupSet } from '../../wipe/backup/backup-set.js';
 import { FingerprintKey } from '../../wipe/erasure/fingerprints.js';
 import { deriveSketcher } from '../../wipe/erasure/sketch-file.js';
 import type { Journal } from '../journal.js';
-import { authorityCode } from '../work-order.js';
+import { credentialFor } from '../work-order.js';
 import { isAttested } from './attestations.js';
 import type { ConnectedTerminal } from './connect-terminal.js';
 import type { JobContext } from './context.js';
@@ -30,7 +30,8 @@ export async function stepContext(
   policy: JobPolicy,
 ): Promise<JobContext> {
   const { options: o, conn } = run;
-  const code = authorityCode(t.workOrder);
+  // Keyed by what every run of the job holds to authorize: the authority code, or the ZVT password.
+  const code = credentialFor(t.workOrder, run.options.protocol ?? 'line');
   const [fingerprintKey, sketcher] = await Promise.all([
     FingerprintKey.derive(code, jobId),
     deriveSketcher(code, jobId),
