@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { portSettingsFrom } from '../agent/options.js';
 import { resolveProtocol } from '../agent/protocol-choice.js';
 import { parsePortSpec } from '../protocol/transport/port-spec.js';
+import { listenTcp } from '../protocol/transport/tcp-listen.js';
 import { SimulatedZvtTerminal } from '../protocol/zvt/terminal/index.js';
 import { createOrganisationPki, type OrganisationPki } from '../wipe/pki/ca.js';
 import { runCli, signingArgs } from './helpers/cli.js';
@@ -178,6 +179,36 @@ describe('posdecom with --protocol zvt', () => {
       `posdecom: work order WO-ZVT-75: environment variable ZVT_PW_UNSET (ZVT password) is not set`,
     ]);
     expect(existsSync(join(out, 'journal.jsonl'))).toBe(false);
+  });
+
+  it('reaches a ZVT terminal behind a serial device server (tcp://, the serial framing over TCP)', async () => {
+    const t = await SimulatedZvtTerminal.create({ seed: 76 });
+    const server = await listenTcp((endpoint) => t.attach(endpoint), { host: '127.0.0.1', port: 0 });
+    try {
+      const r = await runCli([
+        'identify',
+        '--port',
+        `tcp://127.0.0.1:${server.port}`,
+        '--protocol',
+        'zvt',
+        '--json',
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ identity: { serial: t.workOrderFor().serial } });
+    } finally {
+      await server.close();
+      await t.close();
+    }
+  });
+
+  it('replays a ZVT transcript, and refuses one named the wrong protocol (exit 2)', async () => {
+    const fixture = new URL('../fixtures/zvt-no-file-access.jsonl', import.meta.url).pathname;
+    const ok = await runCli(['replay', fixture, '--protocol', 'zvt']);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/result: the session replays/);
+    const wrong = await runCli(['replay', fixture, '--protocol', 'line']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr.trim()).toMatch(/^posdecom: --protocol line: .* is a ZVT transcript$/);
   });
 
   it('refuses --protocol line for a ZVT-only port in one line (exit 2)', async () => {

@@ -8,6 +8,11 @@ export const replayCommand = defineCommand<ReplayArgs>({
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'Transcript written by --record' })
       .option('json', { type: 'boolean', default: false, describe: 'One JSON report on stdout' })
+      .option('protocol', {
+        type: 'string',
+        choices: ['line', 'zvt'],
+        describe: "The transcript's protocol [default: as its header says]",
+      })
       .option('out', {
         type: 'string',
         describe: "Keep the replayed job's files (journal, backup, certificate) in this new directory",

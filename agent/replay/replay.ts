@@ -33,6 +33,8 @@ export interface ReplayOptions {
   /** Changes a request on its way from the agent: for proving that a changed request is caught. */
   tamper?: TamperHook;
   stallMs?: number;
+  /** The protocol the caller expects (`replay --protocol`); a transcript of the other is refused. */
+  protocol?: 'line' | 'zvt';
 }
 
 export interface RunReport {
@@ -71,6 +73,12 @@ export async function replayFile(path: string, o: ReplayOptions = {}): Promise<R
 export async function replayText(text: string, source: string, o: ReplayOptions = {}): Promise<ReplayReport> {
   // A ZVT transcript (header protocol zvt/...) is replayed by the ZVT peer; our line protocol's otherwise.
   const zvt = isZvtTranscript(text);
+  if (o.protocol && o.protocol !== (zvt ? 'zvt' : 'line')) {
+    throw new PosdecomError(
+      ErrorCode.UsageInvalid,
+      `--protocol ${o.protocol}: ${source} is a ${zvt ? 'ZVT' : 'line-protocol'} transcript`,
+    );
+  }
   const runs = zvt ? parseZvtTranscript(text, source) : parseTranscript(text, source);
   const digests = zvt ? undefined : new DigestRepair(runs as ScriptRun[]);
   // The throw-away PKI lives here, and the job too unless the caller wants to keep it.

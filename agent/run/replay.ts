@@ -9,6 +9,8 @@ import { reportText } from '../replay/report.js';
 
 export interface ReplayArgs {
   file: string;
+  /** line or zvt: checked against the transcript's header, which says it anyway. */
+  protocol?: string;
   json: boolean;
   out?: string;
   verbose: boolean;
@@ -24,6 +26,7 @@ export async function runReplay(args: ReplayArgs, io: CommandIo = PROCESS_IO): P
       );
     }
     const report = await replayFile(args.file, {
+      ...(args.protocol === 'line' || args.protocol === 'zvt' ? { protocol: args.protocol } : {}),
       ...(args.out ? { workDir: resolve(args.out) } : {}),
       ...(args.verbose ? { io: { stdout: io.stderr, stderr: io.stderr } } : {}),
     });

@@ -13,9 +13,25 @@ export async function deleteOne(ctx: JobContext, storeName: string): Promise<Ste
   const startedAt = new Date();
   const measures = ctx.driver().capabilities.measures;
   const op = ctx.opId('erase', storeName);
-  ctx.reporter.info(`deleting ${storeName} (its backup is verified)`);
-  await ctx.withLink(`delete ${storeName}`, (d) => d.deleteStore(op, storeName));
-  const eraseEvidence = { method: 'delete', passes: 1, op, confirmedBy: measures.erase };
+  // A run that died between Delete File and its journaled result may have left the file gone:
+  // deleting it again would be refused (no such file), so a resumed erase looks for it first.
+  const resumed = earlierIntents(ctx, storeName) > 0;
+  const present =
+    !resumed ||
+    (await ctx.withLink(`look for ${storeName}`, (d) => d.listStores([storeName]))).some(
+      (s) => s.name === storeName,
+    );
+  if (present) {
+    ctx.reporter.info(`deleting ${storeName} (its backup is verified)`);
+    await ctx.withLink(`delete ${storeName}`, (d) => d.deleteStore(op, storeName));
+  } else ctx.reporter.info(`${storeName} is gone already (deleted by an earlier run of this job)`);
+  const eraseEvidence = {
+    method: 'delete',
+    passes: 1,
+    op,
+    confirmedBy: measures.erase,
+    ...(present ? {} : { foundGone: 'before Delete File: an earlier run of this job had sent it' }),
+  };
   const verifyStarted = new Date();
   const after = await ctx.withLink(`re-read ${storeName}`, (d) => d.listStores([storeName]));
   const left = after.find((s) => s.name === storeName);
@@ -44,4 +60,12 @@ export async function deleteOne(ctx: JobContext, storeName: string): Promise<Ste
       }),
     ],
   };
+}
+
+/** Intents to erase this store journaled before the current one (by runs that died). */
+function earlierIntents(ctx: JobContext, storeName: string): number {
+  const intents = ctx.journal.entries.filter(
+    (e) => e.type === 'intent' && e.step === 'erase' && e.target === storeName,
+  );
+  return intents.length - 1;
 }
