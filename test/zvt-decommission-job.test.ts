@@ -103,9 +103,12 @@ describe('a ZVT decommission', () => {
       /1\. switch off acceptance: contact, magstripe, nfc, qr\n\s+verdict: not possible over zvt\/PA00P015 \(no standard command\): UNKNOWN unless attested/,
     );
     expect(run.output).toMatch(
-      /2\. settle .*\n\s+verdict: measured by the terminal: Send Turnover Totals \(06 10\) before and after End-of-Day/,
+      /2\. forward the store-and-forward queue: the protocol can neither see nor forward it; the job goes on\n\s+verdict: not possible over zvt\/PA00P015 \(no standard command\): UNKNOWN unless attested/,
     );
-    expect(run.output).toMatch(/6\. zeroize the payment keys\n\s+verdict: not possible over zvt/);
+    expect(run.output).toMatch(
+      /3\. settle .*\n\s+verdict: measured by the terminal: Send Turnover Totals \(06 10\) before and after End-of-Day/,
+    );
+    expect(run.output).toMatch(/7\. zeroize the payment keys\n\s+verdict: not possible over zvt/);
     expect(run.output).toMatch(/cannot be a PASS/);
     const s = terminal.snapshot();
     expect(s.files.every((f) => !f.deleted)).toBe(true);

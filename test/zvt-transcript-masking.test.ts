@@ -43,11 +43,16 @@ describe('ZVT transcript masking', () => {
     expect(decodeMessage(masked).ok).toBe(true);
   });
 
-  it('turns every letter and digit of a card-data file into X, and only Luhn-valid runs in the configuration', () => {
-    const journal = Buffer.from('2026-03-01 SALE 4111111111111111 APPROVED\n', 'latin1');
+  it('withholds every byte of a card-data file (packed BCD too), and masks only Luhn-valid runs in the configuration', () => {
+    const journal = Buffer.concat([
+      Buffer.from('2026-03-01 SALE 4111111111111111 APPROVED\n', 'latin1'),
+      Buffer.from('5a08411111111111111157', 'hex'),
+    ]);
     const e = entry('in', fileBlock(1, 0, journal.length, journal));
     const data = Buffer.from(e.hex!, 'hex');
-    expect(data.toString('latin1')).toContain('XXXX-XX-XX XXXX XXXXXXXXXXXXXXXX XXXXXXXX\n');
+    expect(data.toString('latin1')).toContain('X'.repeat(journal.length));
+    expect(e.hex).not.toContain('4111111111111111');
+    expect(e.hex).not.toContain('41111111');
     const config = Buffer.from('param.0001=4111111111111111 param.0002=ab12\n', 'latin1');
     const c = entry('in', fileBlock(5, 0, config.length, config));
     expect(Buffer.from(c.hex!, 'hex').toString('latin1')).toContain(

@@ -60,7 +60,8 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       .option('noncompliant', {
         type: 'boolean',
         default: false,
-        describe: 'Keep clear PANs and track data in batch, saf and journal (tests the PCI scan)',
+        describe:
+          'Keep clear PANs and track data in batch, saf and journal (zvt: in its journals); tests the PCI scan',
       })
       .option('proto', {
         type: 'string',
@@ -78,6 +79,8 @@ export const simulateCommand = defineCommand<SimulateArgs>({
           throw new Error('simulate needs --link PATH, --device PATH or (zvt) --listen HOST:PORT');
         if (a.listen && a.model !== 'zvt')
           throw new Error('--listen serves native ZVT over TCP: use --model zvt');
+        if (a.proto && a.model === 'zvt')
+          throw new Error("--proto is our line protocol's version: not for --model zvt");
         return true;
       }) as never,
   run: async (args) => (await import('../run/simulate.js')).runSimulate(args),

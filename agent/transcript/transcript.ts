@@ -42,7 +42,7 @@ export interface TranscriptJob {
 const ZVT_MASKING_RULES: Record<string, string> = {
   password: 'zeroed (00 00 00)',
   cardData: 'PAN digits past the first 6 and last 4, track data past its separator: E',
-  cardFileData: 'Read File data of files that may hold card data: ASCII letters and digits -> X',
+  cardFileData: 'Read File data of files that may hold card data: withheld, every byte X',
   otherFileData: 'Luhn-valid 12-19 digit runs -> X',
   text: 'receipt lines: the middle of 12+ digit runs -> *',
   lengths: 'unchanged',

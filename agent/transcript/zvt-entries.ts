@@ -4,8 +4,8 @@ import type { FrameEntry } from './format.js';
 /**
  * ZVT in a transcript: each APDU one line, in hex, with its direction, the job step and the
  * APDU's name, masked as it is written (protocol/zvt/codec/mask-apdu.ts): the password and card
- * data never reach the file, Read File data of a file that may hold card data has its letters
- * and digits replaced, and every length is kept, so the transcript still replays.
+ * data never reach the file, Read File data of a file that may hold card data is withheld
+ * (every byte X), and every length is kept, so the transcript still replays.
  *
  *   {"t":812,"dir":"out","step":"settle","type":"end-of-day","hex":"065003000000","masked":"password"}
  */

@@ -33,7 +33,9 @@ export function planText(
     `  merchant ${w.owner.merchant}, ${w.owner.location}; TID ${id.tid ?? 'none'}, MID ${id.mid ?? 'none'}`,
     `  1. switch off acceptance: ${inv.channels.join(', ') || 'none reported'}`,
     source('disable-acceptance'),
-    `  2. forward the store-and-forward queue (${saf ? `${saf.count} offline payments` : 'not reported by this terminal'})${allowUnsettled ? '; if it cannot forward, go on (--allow-unsettled)' : '; stop if it cannot forward'}`,
+    caps.measures['forward-saf'] === null
+      ? `  2. forward the store-and-forward queue: the protocol can neither see nor forward it; the job goes on`
+      : `  2. forward the store-and-forward queue (${saf ? `${saf.count} offline payments` : 'not reported by this terminal'})${allowUnsettled ? '; if it cannot forward, go on (--allow-unsettled)' : '; stop if it cannot forward'}`,
     source('forward-saf'),
     `  3. settle the open batch (${batch.open ? `${batch.count} transactions open` : 'no open batch'})${allowUnsettled ? '; if it cannot settle, go on (--allow-unsettled)' : '; stop if it cannot settle'}`,
     source('settle'),

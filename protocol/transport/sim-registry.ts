@@ -102,6 +102,7 @@ async function createZvtSimulator(spec: SimulatorSpec): Promise<SimulatorHandle>
     ...(spec.turnaroundMs !== undefined ? { turnaroundMs: spec.turnaroundMs } : {}),
     ...(spec.scale ? { fileScale: spec.scale } : {}),
     ...(spec.blockSize ? { fileBlockSize: spec.blockSize } : {}),
+    ...(spec.noncompliant ? { noncompliant: true } : {}),
     ...(spec.unsettled ? { faults: [spec.faults, 'unsettled'].filter(Boolean).join(',') } : {}),
   });
   const who = t.workOrderFor();
@@ -154,8 +155,9 @@ export async function createSimulator(spec: SimulatorSpec): Promise<SimulatorHan
 async function createFromSpec(spec: Extract<PortSpec, { kind: 'sim' }>): Promise<SimulatorHandle> {
   const p = spec.params;
   const known = new Set(['seed', 'faults', 'state', 'baud', 'turnaround', 'scale', 'unsettled']);
+  known.add('noncompliant');
   if (spec.model === 'zvt') known.add('block');
-  else for (const k of ['noncompliant', 'proto']) known.add(k);
+  else known.add('proto');
   for (const k of Object.keys(p)) {
     if (!known.has(k)) throw new PosdecomError(ErrorCode.UsageInvalid, `--port sim: unknown parameter ${k}`);
   }

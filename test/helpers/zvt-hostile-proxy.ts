@@ -119,7 +119,8 @@ class Cable {
       raw: (bytes) => wire.write(bytes),
     };
     this.ctx = proxy.context(pt);
-    this.agent.onApdu((apdu) => void this.fromAgent(apdu));
+    // A rule that writes to an agent that has already hung up (it stopped, as it should) is done.
+    this.agent.onApdu((apdu) => void this.fromAgent(apdu).catch(() => undefined));
     this.terminal.onApdu((apdu) => this.fromTerminal(apdu));
     this.agent.onClose(() => void this.terminal.close());
     this.terminal.onClose(() => void this.agent.close());

@@ -4,6 +4,7 @@ import { readDigest } from '../../../wipe/backup/read-digest.js';
 import type { JournalEntry } from '../../journal.js';
 import type { JobContext, StepOutcome } from '../context.js';
 import { backupOne } from './backup.js';
+import { omitBackup } from './omit.js';
 import { NOT_MEASURED } from './not-possible.js';
 import { record } from './records.js';
 
@@ -31,6 +32,14 @@ export async function backupStep(ctx: JobContext, set: BackupSet, storeName: str
     'the first of two full reads (the terminal reports no digest; the backup is the second)';
   for (const r of outcome.records) r.evidence = { ...r.evidence, digestSource };
   return outcome;
+}
+
+/** --card-data-backup omit for a store: a store the terminal does not give out stays UNKNOWN here too. */
+export function omitStep(ctx: JobContext, storeName: string, reason: string): Promise<StepOutcome> {
+  const listed = ctx.inventory().stores.find((s) => s.name === storeName)!;
+  return listed.readable === false
+    ? Promise.resolve(unreadable(ctx, storeName))
+    : omitBackup(ctx, storeName, reason);
 }
 
 function unreadable(ctx: JobContext, storeName: string): StepOutcome {

@@ -4,11 +4,10 @@ import { ExitCode } from '../../exit-codes.js';
 import type { JobContext, StepOutcome } from '../context.js';
 import type { Action, JobFacts } from '../machine.js';
 import { record } from './records.js';
-import { backupStep } from './backup-twice.js';
+import { backupStep, omitStep } from './backup-twice.js';
 import { eraseOne } from './erase.js';
 import { finalize, unbind, zeroizeKeys } from './final.js';
 import { forwardSaf } from './forward.js';
-import { omitBackup } from './omit.js';
 import { settle } from './settle.js';
 import { confirmTerminal } from './confirm.js';
 import { deleteOne } from './delete.js';
@@ -50,7 +49,7 @@ export async function perform(ctx: JobContext, a: Action, set: BackupSet): Promi
     case 'backup':
       return backupStep(ctx, set, a.store);
     case 'omit-backup':
-      return omitBackup(ctx, a.store, a.reason);
+      return omitStep(ctx, a.store, a.reason);
     case 'erase':
       return ctx.driver().capabilities.eraseBy === 'delete'
         ? deleteOne(ctx, a.store)

@@ -13,9 +13,10 @@ import { childrenOf, rawValue, type TlvContent, type TlvNode } from './tlv.js';
  *                                     -> digits past the first 6 and last 4 of a PAN become E
  *                                        (ZVT's own "masked digit" nibble); track data past its
  *                                        separator and secrets become E / 00
- *   Read File data (TLV 2D/1C)        -> a file that may hold card data: every ASCII letter and
- *                                        digit becomes X; any other file: Luhn-valid 12-19
- *                                        digit runs become X
+ *   Read File data (TLV 2D/1C)        -> a file that may hold card data: withheld, every byte
+ *                                        X (no encoding of card data, ASCII or packed BCD,
+ *                                        survives); any other file: Luhn-valid 12-19 digit
+ *                                        runs become X
  *   free text (print lines, text-block lines, opaque bytes)
  *                                     -> the middle of any run of 12+ ASCII digits becomes *
  */
@@ -85,7 +86,7 @@ function maskNode(n: TlvNode, o: ApduMaskOptions, masked: Set<string>, fileId: n
     return { ...n, content: { kind: 'nodes', nodes: content.nodes.map((c) => maskNode(c, o, masked, id)) } };
   }
   if (n.tag === 0x1c && fileId !== undefined) {
-    const bytes = o.fileHoldsCardData(fileId) ? maskAlphanumerics(content.bytes) : maskPans(content.bytes);
+    const bytes = o.fileHoldsCardData(fileId) ? withheld(content.bytes) : maskPans(content.bytes);
     if (!bytes.equals(content.bytes)) masked.add('file-data');
     return { ...n, content: { kind: 'raw', bytes } satisfies TlvContent };
   }
@@ -147,13 +148,14 @@ export function scrubDigitBytes(bytes: Buffer): Buffer {
   return out ?? bytes;
 }
 
-export function maskAlphanumerics(bytes: Buffer): Buffer {
-  const out = Buffer.from(bytes);
-  for (let i = 0; i < out.length; i++) {
-    const b = out[i]!;
-    if ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)) out[i] = 0x58;
-  }
-  return out;
+/**
+ * A card-data file's content, withheld: the same length, every byte X. A pattern would miss
+ * packed BCD and other encodings (the line protocol's transcripts withhold the same way). Both
+ * reads of a file are withheld alike, so a replayed backup's two reads still agree; a deleted
+ * file is read as gone, not as content, so a replayed delete verification is not affected.
+ */
+export function withheld(bytes: Buffer): Buffer {
+  return Buffer.alloc(bytes.length, 0x58);
 }
 
 function luhnValid(digits: Buffer): boolean {

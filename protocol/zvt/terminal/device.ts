@@ -47,7 +47,7 @@ export class ZvtDevice {
     this.files = new Map(
       fileCatalogue(options.seed, options.files, options.fileScale).map((f) => [
         f.id,
-        new FileContent(options.seed, f),
+        new FileContent(options.seed, f, options.noncompliant),
       ]),
     );
     this.faultPrng = Prng.from(options.seed, 'zvt-faults');

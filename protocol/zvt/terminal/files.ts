@@ -1,12 +1,14 @@
 import { maskPan } from '../codec/card-data.js';
 import { FILE_IDS } from '../codec/commands.js';
+import { randomCard, track2 } from '../../simulator/content/cards.js';
 import { Prng } from '../../simulator/prng.js';
 
 /**
  * The terminal's files, by ZVT file-id: sizes from kilobytes to megabytes, contents generated per
  * 4 KiB block from (seed, file, block), so any byte range can be produced without holding the
- * file. Journals hold text lines with masked card numbers only; the event log is binary and
- * incompressible (the benchmark reads it).
+ * file. Journals hold text lines with masked card numbers only (a noncompliant terminal: clear,
+ * Luhn-valid PANs and now and then a track 2); the event log is binary and incompressible (the
+ * benchmark reads it).
  */
 export type FileKind = 'text' | 'binary';
 
@@ -47,6 +49,7 @@ export class FileContent {
   constructor(
     private readonly seed: number,
     readonly spec: FileSpec,
+    private readonly clearCardData = false,
   ) {}
 
   read(offset: number, length: number): Buffer {
@@ -66,7 +69,8 @@ export class FileContent {
   private block(index: number): Buffer {
     if (this.cached?.block === index) return this.cached.bytes;
     const prng = Prng.from(this.seed, `zvt-file:${this.spec.id}:${index}`);
-    const bytes = this.spec.kind === 'binary' ? binaryBlock(prng) : textBlock(prng, this.spec, index);
+    const bytes =
+      this.spec.kind === 'binary' ? binaryBlock(prng) : textBlock(prng, this.spec, index, this.clearCardData);
     this.cached = { block: index, bytes };
     return bytes;
   }
@@ -80,25 +84,27 @@ function binaryBlock(prng: Prng): Buffer {
 
 const CARDS = ['girocard', 'MasterCard', 'VISA', 'Maestro', 'V PAY'];
 
-function textBlock(prng: Prng, spec: FileSpec, index: number): Buffer {
+function textBlock(prng: Prng, spec: FileSpec, index: number, clear: boolean): Buffer {
   let text = '';
   let n = index * 64;
   while (text.length < BLOCK) {
     n++;
-    text += spec.name === 'configuration' ? configLine(prng, n) : journalLine(prng, n);
+    text += spec.name === 'configuration' ? configLine(prng, n) : journalLine(prng, n, clear);
   }
   return Buffer.from(text.slice(0, BLOCK), 'latin1');
 }
 
-function journalLine(prng: Prng, n: number): string {
+function journalLine(prng: Prng, n: number, clear: boolean): string {
   const day = String(prng.int(1, 28)).padStart(2, '0');
   const time = [prng.int(7, 21), prng.int(0, 59), prng.int(0, 59)]
     .map((x) => String(x).padStart(2, '0'))
     .join(':');
   const amount = (prng.int(50, 25_000) / 100).toFixed(2).padStart(9);
-  const pan = maskPan(`${prng.pick(['4', '5', '6'])}${prng.digits(15)}`);
+  const card = clear ? randomCard(prng) : undefined;
+  const pan = card ? card.pan : maskPan(`${prng.pick(['4', '5', '6'])}${prng.digits(15)}`);
   const kind = prng.pick(['SALE  ', 'SALE  ', 'SALE  ', 'REFUND', 'REVERS']);
-  return `2026-03-${day} ${time} #${String(n).padStart(6, '0')} ${kind} EUR ${amount} ${prng.pick(CARDS).padEnd(10)} ${pan} ${prng.chance(0.95) ? 'APPROVED' : 'DECLINED'}\n`;
+  const track = card && prng.chance(0.2) ? ` ${track2(card, prng)}` : '';
+  return `2026-03-${day} ${time} #${String(n).padStart(6, '0')} ${kind} EUR ${amount} ${prng.pick(CARDS).padEnd(10)} ${pan} ${prng.chance(0.95) ? 'APPROVED' : 'DECLINED'}${track}\n`;
 }
 
 function configLine(prng: Prng, n: number): string {

@@ -29,6 +29,8 @@ export interface SimZvtOptions {
   files?: Partial<Record<number, { size?: number; kind?: FileKind }>>;
   /** Seeded file sizes multiplied by this (tests: 0.05 makes the event log ~60 KiB). */
   fileScale?: number;
+  /** Journals keep clear PANs and track 2 data, as a terminal PCI DSS would fail (the agent's PCI scan finds them). */
+  noncompliant?: boolean;
   /** Turnover records in a new terminal's batch (default: 3-9, seeded). */
   batchRecords?: number;
   /** Intermediate statuses End-of-Day shows before its totals. */
@@ -52,6 +54,7 @@ export interface ResolvedZvtOptions {
   fileBlockSize: number;
   files: Partial<Record<number, { size?: number; kind?: FileKind }>>;
   fileScale: number;
+  noncompliant: boolean;
   batchRecords: number | undefined;
   intermediateStatuses: number;
   intermediateTimeoutMinutes: number | undefined;
@@ -84,6 +87,7 @@ export function resolveZvtOptions(o: SimZvtOptions): ResolvedZvtOptions {
     fileBlockSize: block,
     files: o.files ?? {},
     fileScale: o.fileScale ?? 1,
+    noncompliant: o.noncompliant === true,
     batchRecords: o.batchRecords,
     intermediateStatuses: o.intermediateStatuses ?? 2,
     intermediateTimeoutMinutes: o.intermediateTimeoutMinutes,
