@@ -7,7 +7,8 @@ import { checkAttestationSerials, readAttestations, type AttestationRequest } fr
 import { partBytesFrom, portSettingsFrom, sessionOptionsFrom, type PortArgs } from '../agent/options.js';
 import { createReporter } from '../agent/reporter.js';
 import { loadSignerFrom, resolveKeyPaths } from '../agent/signing-config.js';
-import { parseWorkOrders, readWorkOrders } from '../agent/work-order.js';
+import { credentialFor, parseWorkOrders, readWorkOrders } from '../agent/work-order.js';
+import { resolveProtocol } from '../agent/protocol-choice.js';
 import { runDecommission as runJob } from '../agent/workflow/runner.js';
 import { unstartedSummary } from '../agent/workflow/summary.js';
 import { failingAs } from './failure.js';
@@ -21,8 +22,14 @@ import type { WorkOrder } from './work-order.js';
  * `exitCode` is the one the CLI would exit with.
  */
 export interface DecommissionOptions {
-  /** --port: a serial port, tcp://host:port, or a sim: port (e.g. a simulator's `port`). */
+  /** --port: a serial port, tcp://host:port, zvt+tcp://host[:port], or a sim: port (e.g. a simulator's `port`). */
   port: string;
+  /**
+   * --protocol: what the terminal speaks. Default: 'zvt' for zvt+tcp:// and sim:zvt ports, else
+   * 'line'. A ZVT work order carries the terminal's password in its `zvt` block; the port
+   * settings then default to ZVT's 9600 baud 8N2.
+   */
+  protocol?: 'line' | 'zvt';
   /** --work-order: a JSON file, or the work order(s) themselves (several: matched by serial). */
   workOrder: string | WorkOrder | WorkOrder[];
   /** --out: the job directory. */
@@ -100,12 +107,16 @@ export async function runDecommission(o: DecommissionOptions): Promise<Decommiss
         `no passphrase: pass passphrase or set ${ROLE_ENV.sign} (or ${PASSPHRASE_ENV})`,
       );
     }
+    const protocol = resolveProtocol(o.protocol, o.port);
+    // ZVT's password is checked before the terminal is touched, as the CLI does.
+    if (protocol === 'zvt') for (const w of workOrders) credentialFor(w, 'zvt');
+    // Unset settings take the protocol's defaults (line 115200 8N1, ZVT 9600 8N2).
     const port: PortArgs = {
-      baud: o.baud ?? 115_200,
-      'data-bits': o.dataBits ?? 8,
-      parity: o.parity ?? 'none',
-      'stop-bits': o.stopBits ?? 1,
-      'flow-control': o.flowControl ?? 'none',
+      ...(o.baud !== undefined ? { baud: o.baud } : {}),
+      ...(o.dataBits !== undefined ? { 'data-bits': o.dataBits } : {}),
+      ...(o.parity !== undefined ? { parity: o.parity } : {}),
+      ...(o.stopBits !== undefined ? { 'stop-bits': o.stopBits } : {}),
+      ...(o.flowControl !== undefined ? { 'flow-control': o.flowControl } : {}),
       timeout: o.timeout ?? 3000,
     };
     const attestations: AttestationRequest[] = [];
@@ -122,7 +133,8 @@ export async function runDecommission(o: DecommissionOptions): Promise<Decommiss
       cardDataBackup: o.cardDataBackup === undefined ? undefined : cardDataBackupFrom(o.cardDataBackup),
       paths,
       signer: await loadSignerFrom(paths, passphrase),
-      settings: portSettingsFrom(port),
+      protocol,
+      settings: portSettingsFrom(port, protocol),
       session: sessionOptionsFrom(port),
     };
   });
@@ -131,6 +143,7 @@ export async function runDecommission(o: DecommissionOptions): Promise<Decommiss
   try {
     const { summary } = await runJob({
       port: o.port,
+      protocol: prepared.protocol,
       settings: prepared.settings,
       dir: o.out,
       workOrders: prepared.workOrders,

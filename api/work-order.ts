@@ -29,6 +29,11 @@ export interface WorkOrder {
   /** Where the encrypted backup will be kept once the job is done. */
   backupLocation?: string;
   postSanitizationClassification?: string;
-  /** `code` in clear, or better `codeEnv`: the name of an environment variable holding it. */
+  /**
+   * `code` in clear, or better `codeEnv`: the name of an environment variable holding it. A ZVT
+   * work order needs neither: it authorizes with the terminal's password (`zvt`).
+   */
   authority: { reference: string; code?: string; codeEnv?: string };
+  /** ZVT (protocol 'zvt'): the terminal's 6-digit password, or better `passwordEnv` naming a variable. */
+  zvt?: { password?: string; passwordEnv?: string };
 }

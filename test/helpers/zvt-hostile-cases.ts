@@ -12,7 +12,7 @@ import { ZvtHostileProxy, type ZvtRule } from './zvt-hostile-proxy.js';
  * The hostile ZVT corpus's contract, checked for every case (as test/helpers/hostile-cases.ts
  * does for our line protocol):
  *
- *   the job ends within its budget with the expected exit code and one clear line saying why;
+ *   the job ends (no hang) with the expected exit code and one clear line saying why;
  *   the hostile behaviour happened; nothing was deleted after it; no certificate says PASS.
  */
 export interface ZvtHostileCase {
@@ -23,7 +23,6 @@ export interface ZvtHostileCase {
   sim?: Partial<SimZvtOptions>;
   zvt?: ZvtTuning;
   reconnectWaitMs?: number;
-  budgetMs?: number;
   check?: (run: JobRun, proxy: ZvtHostileProxy) => void | Promise<void>;
 }
 
@@ -48,7 +47,9 @@ export function zvtHostileCases(cases: ZvtHostileCase[]): void {
     await (await testPki()).dispose();
   });
   for (const c of cases)
-    it.concurrent(c.title, async () => runZvtHostileCase(c), (c.budgetMs ?? 20_000) + 10_000);
+    // No wall-clock budget inside the test (as test/helpers/hostile-cases.ts): the cases run
+    // concurrently on a shared machine; a job that never ends is caught by the test timeout.
+    it.concurrent(c.title, async () => runZvtHostileCase(c), 60_000);
 }
 
 export async function runZvtHostileCase(c: ZvtHostileCase): Promise<JobRun> {
@@ -83,7 +84,6 @@ export async function runZvtHostileCase(c: ZvtHostileCase): Promise<JobRun> {
     );
     expect(reason.length).toBeLessThan(400);
     expect(run.output + run.errors, 'the technician is told why').toContain(reason);
-    expect(run.elapsedMs, context).toBeLessThan(c.budgetMs ?? 20_000);
     expect(proxy.deleted(), `a file deleted after the anomaly\n${context}`).toEqual(proxy.deletedAtAnomaly);
     expect(run.summary.overall).not.toBe('PASS');
     const certificate = join(dir, 'certificate.json');

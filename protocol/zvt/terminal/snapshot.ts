@@ -49,6 +49,8 @@ export function genericSnapshot(device: ZvtDevice, z: ZvtSnapshot): SimulatorSna
     channels: {},
     links: {},
     batch: { open: z.batchCount > 0, count: z.batchCount },
+    // The simulated ZVT terminal keeps no store-and-forward queue (and ZVT could not show one).
+    saf: { queued: 0 },
     stores: z.files.map((f) => ({
       name: f.name,
       kind: f.name === 'configuration' ? 'config' : 'file',
