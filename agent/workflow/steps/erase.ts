@@ -156,7 +156,7 @@ function eraseMayHaveBegun(ctx: JobContext, storeName: string): boolean {
 }
 
 /** The ERASE was never sent: both records say why. */
-function notAttempted(storeName: string, startedAt: Date, why: string): StepOutcome {
+export function notAttempted(storeName: string, startedAt: Date, why: string): StepOutcome {
   const note = `not attempted: ${why}`;
   return {
     outcome: 'failed',
