@@ -32,10 +32,15 @@ export const HOSTILE_ZVT: ZvtTuning = {
   serial: { t1Ms: 200, t2Ms: 400 },
 };
 
-/** Small files (the event log ~25 KiB), so a whole job takes a second or two when nothing goes wrong. */
+/**
+ * Small files (the event log ~25 KiB), so a whole job takes a second or two when nothing goes
+ * wrong. The terminal waits 2 s for an ACK (the spec: 5 s): on a loaded machine a shorter wait
+ * makes it repeat a block the proxy has already passed on, which the agent rightly refuses as a
+ * block out of order, and the case would test the machine's load instead of its hostile rule.
+ */
 const SIM: Partial<SimZvtOptions> = {
   fileScale: 0.02,
-  serial: { t1Ms: 200, t2Ms: 400 },
+  serial: { t1Ms: 200, t2Ms: 2000 },
   ecrReplyTimeoutMs: 1500,
 };
 
