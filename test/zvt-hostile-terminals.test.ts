@@ -200,7 +200,7 @@ describe.concurrent(
           takeOver: (c, ctx) =>
             is(c, '0610') && hold(ctx, (x) => flood(x, printLine(0, 'x'.repeat(40)), 5000)),
         }),
-        zvt: { timers: { t3Ms: 800, t4Ms: 1500, maxApdus: 600 } },
+        zvt: { timers: { t3Ms: 3000, t4Ms: 5000, maxApdus: 600 } },
         exit: ExitCode.Protocol,
         error: /more than 600 APDUs in one sequence/,
       },
