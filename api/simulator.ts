@@ -1,13 +1,17 @@
-import type { Duplex } from 'node:stream';
+import { ErrorCode, PosdecomError } from '../protocol/errors.js';
 import {
   createSimulator,
   forgetSimulatedTerminal,
   registerSimulatedTerminal,
   type SimulatorHandle,
+  type SimulatorSpec,
 } from '../protocol/transport/sim-registry.js';
 import { duplexTo, serveOnPty, serveOnTcp } from '../protocol/transport/sim-serve.js';
-import { simulatedWorkOrder } from '../agent/work-order.js';
+import { listenTcp } from '../protocol/transport/tcp-listen.js';
+import { simulatedWorkOrder, parseWorkOrders } from '../agent/work-order.js';
+import { zvtAddress, zvtWorkOrder } from '../agent/run/simulate-zvt.js';
 import { asFailure, failingAs } from './failure.js';
+import type { LineModel, Served, SimulatedTerminal, SimulatorOptions, ZvtModel } from './simulator-types.js';
 import type { WorkOrder } from './work-order.js';
 
 /**
@@ -15,140 +19,56 @@ import type { WorkOrder } from './work-order.js';
  * Use the simulator in your own tests). A terminal of a model and a seed, reached in this
  * process (a `sim:` port for runDecommission, or a Node stream), over TCP or on a
  * pseudo-terminal (for the CLI in another process); its faults changed while it runs; its
- * ground truth read afterwards. Every type here is declared here: nothing internal leaks.
+ * ground truth read afterwards. Every type is declared in api/: nothing internal leaks.
  *
  * `protocol` names what the terminal speaks: 'line' (posdecom's line protocol, protocol/line/
- * SPEC.md) is the one there is; other protocols join as other values, with their own models.
+ * SPEC.md) with three models, or 'zvt' (the ZVT ECR interface, protocol/zvt/README.md) with
+ * one. The same calls serve both; what differs is said where it differs.
  */
 
-export type LineModel = 'countertop' | 'mobile' | 'unattended';
-
-export const SIMULATOR_MODELS: { readonly line: readonly LineModel[] } = {
+export const SIMULATOR_MODELS: { readonly line: readonly LineModel[]; readonly zvt: readonly ZvtModel[] } = {
   line: ['countertop', 'mobile', 'unattended'],
+  zvt: ['zvt'],
 };
-
-export interface SimulatorOptions {
-  /** What the terminal speaks (default 'line'). */
-  protocol?: 'line';
-  model: LineModel;
-  /** Everything it holds derives from the seed: serial, TID/MID, store contents, keys (default 1). */
-  seed?: number;
-  /** Faults from the start, as `posdecom simulate --faults` takes them, e.g. 'erase-lie=saf'. */
-  faults?: string;
-  /** Keep its state in this file, so a new terminal with the same file continues where it was. */
-  stateFile?: string;
-  /** Pace its output at this line speed (bits per second, 8N1); default unpaced. */
-  baud?: number;
-  /** Milliseconds between a request and the start of its answer. */
-  turnaroundMs?: number;
-  /** Multiply every store's size. */
-  scale?: number;
-  /** The settlement host is unreachable: the open batch cannot settle nor the SAF queue forward. */
-  unsettled?: boolean;
-  /** Keeps clear PANs and track data in its batch, saf and journal stores (a PCI DSS failure the job reports). */
-  noncompliant?: boolean;
-  /** The newest line protocol version it speaks (default '1.1'); '1.0' has no SAF queue. */
-  protocolVersion?: '1.0' | '1.1';
-}
-
-export interface TerminalIdentity {
-  vendor: string;
-  model: string;
-  serial: string;
-  tid: string | null;
-  mid: string | null;
-}
-
-/** A way in from outside this process; close() stops listening (the terminal stays). */
-export interface Served {
-  /** tcp://127.0.0.1:PORT, or the pseudo-terminal's path: what the CLI takes as --port. */
-  readonly address: string;
-  close(): Promise<void>;
-}
-
-/** Ground truth afterwards; under the erase-lie fault `erased` is the claim and `lied` the truth. */
-export interface TerminalState {
-  identity: TerminalIdentity & { state: string };
-  bound: boolean;
-  decommissioned: boolean;
-  /** Acceptance channels: true while a channel still accepts cards. */
-  channels: Record<string, boolean>;
-  /** Network links: true while up. */
-  links: Record<string, boolean>;
-  batch: { open: boolean; count: number };
-  /** Payments queued offline (store-and-forward) and not yet forwarded to the host. */
-  saf: { queued: number };
-  stores: {
-    name: string;
-    kind: string;
-    size: number;
-    cardData: boolean;
-    /** Distinct bytes of the original content sent in whole READ replies (what a backup took). */
-    readBytes: number;
-    /** Every byte of the original content was sent. */
-    readWhole: boolean;
-    /** Distinct bytes sent after the erase (what a read-back looked at). */
-    readBackBytes: number;
-    erased: boolean;
-    eraseMethod: string | null;
-    eraseCount: number;
-    lied: boolean;
-  }[];
-  keys: { slot: number; type: string; kcv: string | null; zeroized: boolean }[];
-  /** Requests carried out, by type (e.g. READ, ERASE, ZEROIZE). */
-  requests: Record<string, number>;
-  frames: { received: number; sent: number; duplicates: number; bad: number };
-}
-
-export interface SimulatedTerminal {
-  readonly protocol: 'line';
-  readonly model: LineModel;
-  readonly seed: number;
-  readonly identity: TerminalIdentity;
-  /** The decommission authority code its work order must carry. */
-  readonly authorityCode: string;
-  /** A --port for code in this process: runDecommission({ port }) or the CLI's main(). */
-  readonly port: string;
-  /** A ready work order for it (authority code included), with your changes on top. */
-  workOrder(changes?: Partial<WorkOrder>): WorkOrder;
-  /** A new cable as a Node stream: write requests, read answers. */
-  connect(): Duplex;
-  serveTcp(options?: { host?: string; port?: number }): Promise<Served>;
-  /** On a pseudo-terminal made by socat (apt-get install socat); `link` is the path to open. */
-  servePty(options: { link: string; baud?: number }): Promise<Served>;
-  /** Other faults from now on, in the same text as `faults`; '' for none. */
-  setFaults(faults: string): void;
-  state(): TerminalState;
-  /** Stops it, its servers and its port; its state file (if any) is saved. */
-  close(): Promise<void>;
-}
 
 let instances = 0;
 
 export async function createSimulatedTerminal(options: SimulatorOptions): Promise<SimulatedTerminal> {
   const seed = options.seed ?? 1;
-  const handle = await failingAs(() =>
-    createSimulator({
-      model: options.model,
-      seed,
-      ...(options.faults ? { faults: options.faults } : {}),
-      ...(options.stateFile ? { statePath: options.stateFile } : {}),
-      ...(options.baud ? { baud: options.baud } : {}),
-      ...(options.turnaroundMs !== undefined ? { turnaroundMs: options.turnaroundMs } : {}),
-      ...(options.scale ? { scale: options.scale } : {}),
-      ...(options.unsettled ? { unsettled: true } : {}),
-      ...(options.noncompliant ? { noncompliant: true } : {}),
-      ...(options.protocolVersion !== undefined ? { protocol: options.protocolVersion } : {}),
-    }),
-  );
+  const handle = await failingAs(async () => createSimulator(specFrom(options, seed)));
   const port = `sim:${options.model}?seed=${seed}&instance=${++instances}`;
   registerSimulatedTerminal(port, handle);
-  return terminalOver(handle, options.model, seed, port);
+  return terminalOver(handle, options, seed, port);
+}
+
+/** The options as `sim:` and `posdecom simulate` take them; a protocol-model mismatch is refused. */
+function specFrom(o: SimulatorOptions, seed: number): SimulatorSpec {
+  const zvt = o.model === 'zvt';
+  const usage = (m: string) => new PosdecomError(ErrorCode.UsageInvalid, `simulated terminal: ${m}`);
+  const speaks = zvt ? 'zvt' : 'line';
+  if (o.protocol !== undefined && o.protocol !== speaks) {
+    throw usage(`model ${o.model} speaks ${speaks}, not ${String(o.protocol)}`);
+  }
+  if (zvt && o.protocolVersion !== undefined) throw usage('protocolVersion is for the line protocol');
+  if (!zvt && o.blockSize !== undefined) throw usage('blockSize is for the ZVT terminal');
+  return {
+    model: o.model,
+    seed,
+    ...(o.faults ? { faults: o.faults } : {}),
+    ...(o.stateFile ? { statePath: o.stateFile } : {}),
+    ...(o.baud ? { baud: o.baud } : {}),
+    ...(o.turnaroundMs !== undefined ? { turnaroundMs: o.turnaroundMs } : {}),
+    ...(o.scale ? { scale: o.scale } : {}),
+    ...(o.unsettled ? { unsettled: true } : {}),
+    ...(o.noncompliant ? { noncompliant: true } : {}),
+    ...(o.protocolVersion !== undefined ? { protocol: o.protocolVersion } : {}),
+    ...(o.blockSize !== undefined ? { blockSize: o.blockSize } : {}),
+  };
 }
 
 function terminalOver(
   handle: SimulatorHandle,
-  model: LineModel,
+  options: SimulatorOptions,
   seed: number,
   port: string,
 ): SimulatedTerminal {
@@ -157,17 +77,20 @@ function terminalOver(
     served.add(s);
     return { address: s.address, close: () => (served.delete(s), s.close()) };
   };
-  const { vendor, model: modelName, serial, tid, mid } = handle.identity;
+  const zvt = handle.protocol === 'zvt';
   return {
-    protocol: 'line',
-    model,
+    protocol: zvt ? 'zvt' : 'line',
+    model: options.model,
     seed,
-    identity: { vendor, model: modelName, serial, tid, mid },
+    get identity() {
+      const { vendor, model, serial, tid, mid } = handle.identity;
+      return { vendor, model, serial, tid, mid };
+    },
     authorityCode: handle.authorityCode,
     port,
-    workOrder: (changes = {}) => ({ ...simulatedWorkOrder(handle), ...changes }),
+    workOrder: (changes = {}) => ({ ...readyWorkOrder(handle), ...changes }),
     connect: () => duplexTo(handle),
-    serveTcp: async (o = {}) => keep(await failingAs(() => serveOnTcp(handle, o))),
+    serveTcp: async (o = {}) => keep(await failingAs(() => serveTcp(handle, o))),
     servePty: async (o) => keep(await failingAs(() => serveOnPty(handle, o))),
     setFaults: (faults) => {
       try {
@@ -186,5 +109,29 @@ function terminalOver(
   };
 }
 
+/** A line terminal's authority code, or a ZVT terminal's TID and password, in a valid work order. */
+function readyWorkOrder(handle: SimulatorHandle): WorkOrder {
+  if (handle.protocol !== 'zvt') return simulatedWorkOrder(handle);
+  const [order] = parseWorkOrders(JSON.stringify(zvtWorkOrder(handle)), 'the simulated ZVT work order');
+  return order!;
+}
+
+/** Line frames over TCP as over a cable (tcp://); ZVT on its native TCP transport (zvt+tcp://). */
+async function serveTcp(handle: SimulatorHandle, o: { host?: string; port?: number }): Promise<Served> {
+  const attachTcp = handle.attachTcp?.bind(handle);
+  if (!attachTcp) return serveOnTcp(handle, o);
+  const listening = await listenTcp(attachTcp, { host: o.host ?? '127.0.0.1', port: o.port ?? 0 });
+  return { address: zvtAddress(listening), close: () => listening.close() };
+}
+
+export type {
+  LineModel,
+  Served,
+  SimulatedTerminal,
+  SimulatorOptions,
+  TerminalIdentity,
+  TerminalState,
+  ZvtModel,
+} from './simulator-types.js';
 export { PosdecomFailure } from './failure.js';
 export type { WorkOrder } from './work-order.js';

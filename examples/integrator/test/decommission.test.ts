@@ -125,4 +125,24 @@ describe('posdecom from an integrator test suite', () => {
     expect(result.exitCode).toBe(8);
     expect(terminal.state().stores.find((s) => s.name === 'journal')?.lied).toBe(true);
   });
+
+  it('decommissions a simulated ZVT terminal, which ends INCOMPLETE: ZVT has no command to zeroize keys', async () => {
+    const terminal = await createSimulatedTerminal({ protocol: 'zvt', model: 'zvt', seed: 10, scale: 0.02 });
+    terminals.push(terminal);
+    const result = await runDecommission({
+      port: terminal.port,
+      workOrder: terminal.workOrder(), // its TID and ZVT password included
+      out: join(dir, 'zvt-job'),
+      ...keys(),
+      passphrase: PASSPHRASE,
+    });
+    expect(result.exitCode, result.stopReason ?? '').toBe(11);
+    expect(result.overall).toBe('INCOMPLETE');
+    expect(terminal.state().stores.every((s) => s.readWhole && s.erased)).toBe(true);
+    const verified = await verifyCertificate({
+      certificate: join(result.dir, 'certificate.json'),
+      ca: join(pki, 'ca.crt.pem'),
+    });
+    expect(verified.ok).toBe(true);
+  });
 });
