@@ -1,12 +1,7 @@
 import { decodeFrame, type Frame } from '../../protocol/line/frame.js';
 import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
-import {
-  RECORDED_COMMANDS,
-  TRANSCRIPT_FORMAT,
-  entryBytes,
-  type FrameEntry,
-  type TranscriptHeader,
-} from '../transcript/format.js';
+import { entryBytes, type FrameEntry, type TranscriptHeader } from '../transcript/format.js';
+import { bad, checkHeader, transcriptEntries } from './transcript-lines.js';
 
 /**
  * A transcript read back for replay: runs, each a list of sessions (one per link the agent
@@ -37,40 +32,11 @@ export interface ScriptRun {
   expectExitCode?: number;
 }
 
-function bad(source: string, lineNo: number, message: string): PosdecomError {
-  return new PosdecomError(ErrorCode.UsageBadFile, `${source} line ${lineNo}: ${message}`);
-}
-
-function checkHeader(h: Record<string, unknown>, source: string, lineNo: number): TranscriptHeader {
-  if (h.format !== TRANSCRIPT_FORMAT) {
-    throw bad(source, lineNo, `transcript format ${JSON.stringify(h.format)} is not ${TRANSCRIPT_FORMAT}`);
-  }
-  if (!(RECORDED_COMMANDS as readonly unknown[]).includes(h.command)) {
-    throw bad(source, lineNo, `cannot replay the command ${JSON.stringify(h.command)}`);
-  }
-  for (const field of ['settings', 'options', 'session'] as const) {
-    if (typeof h[field] !== 'object' || h[field] === null)
-      throw bad(source, lineNo, `the header has no ${field}`);
-  }
-  return h as unknown as TranscriptHeader;
-}
-
 export function parseTranscript(text: string, source: string): ScriptRun[] {
   const runs: ScriptRun[] = [];
   let run: ScriptRun | undefined;
   let session: ScriptSession | undefined;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const lineNo = i + 1;
-    const raw = lines[i]!.trim();
-    if (raw === '') continue;
-    let entry: Record<string, unknown>;
-    try {
-      entry = JSON.parse(raw) as Record<string, unknown>;
-    } catch {
-      throw bad(source, lineNo, 'not JSON');
-    }
-    if (typeof entry !== 'object' || entry === null) throw bad(source, lineNo, 'not a JSON object');
+  for (const { lineNo, entry } of transcriptEntries(text, source)) {
     if (entry.kind === 'header') {
       run = { index: runs.length + 1, lineNo, header: checkHeader(entry, source, lineNo), sessions: [] };
       runs.push(run);

@@ -1,5 +1,6 @@
 import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
-import { RECORDED_COMMANDS, TRANSCRIPT_FORMAT, type TranscriptHeader } from '../transcript/format.js';
+import { type TranscriptHeader } from '../transcript/format.js';
+import { bad, checkHeader, transcriptEntries } from './transcript-lines.js';
 import { zvtEntryBytes } from '../transcript/zvt-entries.js';
 
 /**
@@ -40,42 +41,20 @@ export function isZvtTranscript(text: string): boolean {
   }
 }
 
-function bad(source: string, lineNo: number, message: string): PosdecomError {
-  return new PosdecomError(ErrorCode.UsageBadFile, `${source} line ${lineNo}: ${message}`);
-}
-
-function header(h: Record<string, unknown>, source: string, lineNo: number): TranscriptHeader {
-  if (h.format !== TRANSCRIPT_FORMAT)
-    throw bad(source, lineNo, `transcript format is not ${TRANSCRIPT_FORMAT}`);
+function zvtHeader(h: Record<string, unknown>, source: string, lineNo: number): TranscriptHeader {
+  const header = checkHeader(h, source, lineNo);
   if (typeof h.protocol !== 'string' || !h.protocol.startsWith('zvt'))
     throw bad(source, lineNo, 'a ZVT transcript holds only ZVT runs');
-  if (!(RECORDED_COMMANDS as readonly unknown[]).includes(h.command))
-    throw bad(source, lineNo, `cannot replay the command ${JSON.stringify(h.command)}`);
-  for (const field of ['settings', 'options', 'session'] as const) {
-    if (typeof h[field] !== 'object' || h[field] === null)
-      throw bad(source, lineNo, `the header has no ${field}`);
-  }
-  return h as unknown as TranscriptHeader;
+  return header;
 }
 
 export function parseZvtTranscript(text: string, source: string): ZvtScriptRun[] {
   const runs: ZvtScriptRun[] = [];
   let run: ZvtScriptRun | undefined;
   let session: ZvtScriptSession | undefined;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const lineNo = i + 1;
-    const raw = lines[i]!.trim();
-    if (raw === '') continue;
-    let entry: Record<string, unknown>;
-    try {
-      entry = JSON.parse(raw) as Record<string, unknown>;
-    } catch {
-      throw bad(source, lineNo, 'not JSON');
-    }
-    if (typeof entry !== 'object' || entry === null) throw bad(source, lineNo, 'not a JSON object');
+  for (const { lineNo, entry } of transcriptEntries(text, source)) {
     if (entry.kind === 'header') {
-      run = { index: runs.length + 1, lineNo, header: header(entry, source, lineNo), sessions: [] };
+      run = { index: runs.length + 1, lineNo, header: zvtHeader(entry, source, lineNo), sessions: [] };
       runs.push(run);
       session = undefined;
     } else if (!run) {
