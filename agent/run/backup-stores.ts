@@ -5,6 +5,8 @@ import { backupStore } from '../../wipe/backup/store-backup.js';
 import { pciFinding } from '../../wipe/pci/report.js';
 import { PciScanner } from '../../wipe/pci/scanner.js';
 import { readDigest } from '../../wipe/backup/read-digest.js';
+import { firstReadPathFor } from '../../wipe/backup/first-read-checkpoint.js';
+import { backupFileName } from '../../wipe/backup/safe-name.js';
 import { digestNote, journaledDigest } from '../workflow/steps/backup-twice.js';
 import type { BackupSet } from '../../wipe/backup/backup-set.js';
 import type { loadRecipient } from '../../wipe/cms/encrypt.js';
@@ -66,7 +68,7 @@ export async function backupStores(
       results.push({ store: listed.name, status: 'unknown', error: 'no file access' });
       continue;
     }
-    const info = await withDigest(c, listed);
+    const info = await withDigest(c, listed, index);
     if (await c.set.verified(info.name, info.sha256)) {
       r.info(`${info.name}: already backed up and verified`);
       results.push({ store: info.name, status: 'ok' });
@@ -126,7 +128,7 @@ export async function backupStores(
  * second read) must match it (workflow/steps/backup-twice.ts). The digest is journaled, so a
  * resumed backup does not read it again.
  */
-async function withDigest(c: BackupStoresContext, info: StoreInfo): Promise<StoreInfo> {
+async function withDigest(c: BackupStoresContext, info: StoreInfo, index: number): Promise<StoreInfo> {
   if (c.conn.driver().capabilities.storeDigests) return info;
   const known = journaledDigest(c.journal.entries, info);
   if (known) return { ...info, sha256: known };
@@ -135,9 +137,22 @@ async function withDigest(c: BackupStoresContext, info: StoreInfo): Promise<Stor
   const sha256 = await readDigest(
     (store, from, size, sink) => c.conn.readStore(store, from, size, sink),
     info,
-    (done, total) => c.reporter.progress(`read ${info.name} (1 of 2)`, done, total),
+    {
+      onProgress: (done, total) => c.reporter.progress(`read ${info.name} (1 of 2)`, done, total),
+      // No job secret here: the checkpoint stops at a 64-byte boundary and is not authenticated.
+      checkpoint: {
+        path: firstReadPathFor(c.set.dir, backupFileName(index + 1, info.name)),
+        keep: (digest) => {
+          c.journal.append('note', { data: digestNote(info, digest) });
+        },
+        onResume: (event) => {
+          if ('offset' in event)
+            c.reporter.info(`${info.name}: continuing the first read at byte ${event.offset}`);
+          else c.reporter.warn(`${info.name}: first read from the start: ${event.restartedBecause}`);
+        },
+      },
+    },
   );
   c.reporter.endProgress();
-  c.journal.append('note', { data: digestNote(info, sha256) });
   return { ...info, sha256 };
 }

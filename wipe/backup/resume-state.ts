@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { isSealed, openBytes, sealBytes, type Sealed } from './sealed-bytes.js';
 
 /**
  * What a backup needs to go on at a part boundary without reading the store before it again,
@@ -55,11 +55,7 @@ export interface SavedObserver {
   secretBytes?: number;
 }
 
-export interface Sealed {
-  iv: string;
-  tag: string;
-  data: string;
-}
+export type { Sealed } from './sealed-bytes.js';
 
 export interface ResumeState {
   offset: number;
@@ -88,12 +84,6 @@ export class PlaintextTail {
   }
 }
 
-function associatedData(checkpoint: object): Buffer {
-  return createHash('sha256')
-    .update(`${RESUME_STATE_LABEL}\n${JSON.stringify(checkpoint)}`)
-    .digest();
-}
-
 /**
  * The checkpoint with `plaintext` (the look-back, then the observers' secrets) sealed under `key`
  * (the checkpoint as it is, minus `state.sealed`, is the associated data). Without a key it is
@@ -105,15 +95,7 @@ export function sealState<C extends { state: ResumeState }>(
   key: Buffer | undefined,
 ): C {
   if (key === undefined) return checkpoint;
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(associatedData(checkpoint));
-  const data = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  const sealed = {
-    iv: iv.toString('base64'),
-    tag: cipher.getAuthTag().toString('base64'),
-    data: data.toString('base64'),
-  };
+  const sealed = sealBytes(checkpoint, plaintext, key, RESUME_STATE_LABEL);
   return { ...checkpoint, state: { ...checkpoint.state, sealed } };
 }
 
@@ -124,16 +106,7 @@ export function sealState<C extends { state: ResumeState }>(
 export function openState(checkpoint: { state: ResumeState }, key: Buffer): Buffer | undefined {
   const { sealed, ...state } = checkpoint.state;
   if (sealed === undefined) return undefined;
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'), {
-      authTagLength: 16,
-    });
-    decipher.setAAD(associatedData({ ...checkpoint, state }));
-    decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
-    return Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]);
-  } catch {
-    return undefined;
-  }
+  return openBytes({ ...checkpoint, state }, sealed, key, RESUME_STATE_LABEL);
 }
 
 const count = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
@@ -143,7 +116,6 @@ const text = (s: unknown): s is string => typeof s === 'string' && s.length < 64
 export function isResumeState(x: unknown): x is ResumeState {
   const s = x as Partial<ResumeState> | null;
   if (typeof s !== 'object' || s === null) return false;
-  const sealed = s.sealed as Partial<Sealed> | undefined;
   const prints = s.prints as Partial<ResumeState['prints']> | undefined;
   return (
     count(s.offset) &&
@@ -160,6 +132,6 @@ export function isResumeState(x: unknown): x is ResumeState {
         (o.secretBytes === undefined || count(o.secretBytes)),
     ) &&
     (prints === undefined || (text(prints.keyId) && text(prints.tags))) &&
-    (sealed === undefined || (text(sealed.iv) && text(sealed.tag) && text(sealed.data)))
+    (s.sealed === undefined || isSealed(s.sealed))
   );
 }

@@ -1,6 +1,9 @@
 import type { StoreInfo } from '../../../protocol/domain.js';
 import type { BackupSet } from '../../../wipe/backup/backup-set.js';
+import { firstReadPathFor } from '../../../wipe/backup/first-read-checkpoint.js';
 import { readDigest } from '../../../wipe/backup/read-digest.js';
+import { RESUME_STATE_LABEL } from '../../../wipe/backup/resume-state.js';
+import { backupFileName } from '../../../wipe/backup/safe-name.js';
 import type { JournalEntry } from '../../journal.js';
 import type { JobContext, StepOutcome } from '../context.js';
 import { backupOne } from './backup.js';
@@ -66,11 +69,25 @@ async function withReadDigest(ctx: JobContext, info: StoreInfo): Promise<StoreIn
   ctx.reporter.info(
     `reading ${info.name} (${info.size} bytes) once for its digest; the backup reads it again`,
   );
-  const sha256 = await readDigest(ctx.readStore, info, (done, total) =>
-    ctx.reporter.progress(`read ${info.name} (1 of 2)`, done, total),
-  );
+  const index = ctx.inventory().stores.findIndex((s) => s.name === info.name);
+  const sha256 = await readDigest(ctx.readStore, info, {
+    onProgress: (done, total) => ctx.reporter.progress(`read ${info.name} (1 of 2)`, done, total),
+    checkpoint: {
+      path: firstReadPathFor(ctx.workDir, backupFileName(index + 1, info.name)),
+      // The same job secret as the backup's own checkpoint: bytes past a 64-byte boundary sealed.
+      stateKey: ctx.fingerprintKey.subkey(RESUME_STATE_LABEL),
+      keep: (digest) => {
+        ctx.journal.append('note', { data: digestNote(info, digest) });
+      },
+      onResume: (event) => {
+        if ('offset' in event)
+          ctx.reporter.info(`continuing the first read of ${info.name} at byte ${event.offset}`);
+        else ctx.reporter.warn(`reading ${info.name} from the start: ${event.restartedBecause}`);
+        ctx.journal.append('note', { data: { event: 'first-read-resume', store: info.name, ...event } });
+      },
+    },
+  });
   ctx.reporter.endProgress();
-  ctx.journal.append('note', { data: digestNote(info, sha256) });
   return { ...info, sha256 };
 }
 
