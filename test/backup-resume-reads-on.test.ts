@@ -1,5 +1,5 @@
 import { scryptSync } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESUME_STATE_LABEL } from '../wipe/backup/resume-state.js';
@@ -63,15 +63,19 @@ describe('a backup resumed after a cut', () => {
     expect(uncut.pci.clearPan.offsets).toContain(BOUNDARY - 7);
   });
 
-  it('reads exactly the bytes from the last complete part’s end, and ends as an uncut run', async () => {
+  it('asks the terminal for no byte twice: what the cut run received past the last part end was sealed in its checkpoint', async () => {
     const dir = await rig.dir('with-key');
-    await expect(rig.run(dir, { cutAt: CUT, withKey: true }).result).rejects.toThrow(/test cut/);
+    const cut = rig.run(dir, { cutAt: CUT, withKey: true });
+    await expect(cut.result).rejects.toThrow(/test cut/);
+    // The cut run had the READ that crossed the boundary: up to RECEIVED.
+    const RECEIVED = 18000;
+    expect(cut.served.at(-1)![1]).toBe(RECEIVED);
     const again = rig.run(dir, { withKey: true });
     const res = await again.result;
     expect(res.status, res.error).toBe('ok');
-    expect(again.events).toEqual([{ offset: BOUNDARY, parts: 2, readFrom: BOUNDARY }]);
-    expect(again.served[0]).toEqual([BOUNDARY, BOUNDARY + 3000]);
-    expect(bytesServed(again.served)).toBe(SIZE - BOUNDARY);
+    expect(again.events).toEqual([{ offset: BOUNDARY, parts: 2, readFrom: RECEIVED }]);
+    expect(again.served[0]![0]).toBe(RECEIVED);
+    expect(bytesServed(cut.served) + bytesServed(again.served)).toBe(SIZE);
     expect(res.receivedSha256).toBe(info.sha256);
     expect(res.receivedSha256).toBe(uncut.digest);
     expect(await fingerprintTags(res.fingerprintsPath!)).toEqual(uncut.prints);
@@ -79,6 +83,40 @@ describe('a backup resumed after a cut', () => {
     // The erase verification's block sketches too (sealed in the checkpoint, they go on exactly).
     expect(again.sketches.finish()).toEqual(uncut.sketches);
     expect(res.parts.map((p) => p.offset)).toEqual([0, 1, 2, 3, 4, 5].map((i) => i * PART));
+    expect(await rig.restored(dir, res.parts)).toEqual(store);
+  });
+
+  it('after a crash (no chance to seal what came past the part end), reads exactly from the last complete part’s end', async () => {
+    const dir = await rig.dir('crash');
+    let onDisk = '';
+    const beforeCut = async () => void (onDisk = await readFile(rig.checkpointPath(dir), 'utf8'));
+    await expect(rig.run(dir, { cutAt: CUT, withKey: true, beforeCut }).result).rejects.toThrow(/test cut/);
+    await writeFile(rig.checkpointPath(dir), onDisk);
+    const again = rig.run(dir, { withKey: true });
+    const res = await again.result;
+    expect(res.status, res.error).toBe('ok');
+    expect(again.events).toEqual([{ offset: BOUNDARY, parts: 2, readFrom: BOUNDARY }]);
+    expect(again.served[0]).toEqual([BOUNDARY, BOUNDARY + 3000]);
+    expect(bytesServed(again.served)).toBe(SIZE - BOUNDARY);
+    expect(res.receivedSha256).toBe(uncut.digest);
+    expect(await fingerprintTags(res.fingerprintsPath!)).toEqual(uncut.prints);
+    expect(again.sketches.finish()).toEqual(uncut.sketches);
+    expect(await rig.restored(dir, res.parts)).toEqual(store);
+  });
+
+  it('a cut before the first part end keeps what it received too: the next run reads on from there', async () => {
+    const dir = await rig.dir('first-part');
+    const cut = rig.run(dir, { cutAt: 7000, withKey: true });
+    await expect(cut.result).rejects.toThrow(/test cut/);
+    const again = rig.run(dir, { withKey: true });
+    const res = await again.result;
+    expect(res.status, res.error).toBe('ok');
+    expect(again.events).toEqual([{ offset: 0, parts: 0, readFrom: 6000 }]);
+    expect(bytesServed(cut.served) + bytesServed(again.served)).toBe(SIZE);
+    expect(res.receivedSha256).toBe(uncut.digest);
+    expect(await fingerprintTags(res.fingerprintsPath!)).toEqual(uncut.prints);
+    expect(again.scanner.finish()).toEqual(uncut.pci);
+    expect(again.sketches.finish()).toEqual(uncut.sketches);
     expect(await rig.restored(dir, res.parts)).toEqual(store);
   });
 
@@ -108,7 +146,7 @@ describe('a backup resumed after a cut', () => {
       const { state } = JSON.parse(await readFile(rig.checkpointPath(dir), 'utf8')) as { state: object };
       expect(Object.keys(state)).toEqual(
         withKey
-          ? ['offset', 'sha256', 'prints', 'observers', 'lookBackFrom', 'sealed']
+          ? ['offset', 'sha256', 'prints', 'observers', 'lookBackFrom', 'ahead', 'sealed']
           : ['offset', 'sha256', 'observers', 'lookBackFrom'],
       );
       const keys = [

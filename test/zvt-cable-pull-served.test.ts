@@ -81,4 +81,26 @@ describe('a Read File cut by a pulled cable', () => {
       expect(cut.served[f.name], f.name).toBe(calm.served[f.name]! + Math.min(1024, f.size));
     }
   });
+
+  it('a cut in the backup read (the second) goes on after --resume where it stopped too: its bytes were sealed in the checkpoint', async () => {
+    const calm = await servedByFile({}, 1000);
+    let resumed: JobRun | undefined;
+    // The second Read File sequence to get to its third block: the backup of the merchant journal.
+    const cut = await servedByFile({ faults: 'drop=readfile:3:2' }, 0, async (again) => {
+      resumed = await again();
+    });
+    expect(cut.run.exitCode, cut.run.output).toBe(ExitCode.Interrupted);
+    expect(cut.run.output).toMatch(/link lost during read merchant-journal/);
+    expect(resumed!.exitCode, resumed!.output).toBe(ExitCode.Incomplete);
+    expect(resumed!.output).toMatch(
+      /continuing the backup of merchant-journal: 0 complete part\(s\) kept, up to byte 0 and the 3072 bytes received after it \(sealed\); reading on from byte 3072/,
+    );
+    // Beyond a calm job: two listings of every file (the first block each), the new run's own
+    // and the one right before the merchant journal's backup, which the cut run had made
+    // already. Not one byte of the cut backup read is served twice.
+    for (const f of cut.files) {
+      expect(f.deleted, f.name).toBe(true);
+      expect(cut.served[f.name], f.name).toBe(calm.served[f.name]! + 2 * Math.min(1024, f.size));
+    }
+  });
 });

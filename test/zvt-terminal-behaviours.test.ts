@@ -182,13 +182,16 @@ describe('simulated ZVT terminal: state and determinism', () => {
   it('parses its fault text and refuses what it does not know', () => {
     expect(
       parseZvtFaults(
-        'crc=0.01,nak=3,slowack=800,drop=readfile:3,wait=2,nofileaccess,unsettled,preauth,hostdown',
+        'crc=0.01,nak=3,slowack=800,drop=readfile:3,drop=readfile:3:2,wait=2,nofileaccess,unsettled,preauth,hostdown',
       ),
     ).toEqual({
       crc: 0.01,
       nak: 3,
       slowAckMs: 800,
-      drop: [{ command: 'readfile', after: 3 }],
+      drop: [
+        { command: 'readfile', after: 3 },
+        { command: 'readfile', after: 3, nth: 2 },
+      ],
       wait: 2,
       noFileAccess: true,
       unsettled: true,
@@ -202,6 +205,8 @@ describe('simulated ZVT terminal: state and determinism', () => {
       'drop=format:1',
       'preauth=1',
       'wait=2,wait=3',
+      'drop=readfile:3:0',
+      'drop=readfile:3:x',
       'zap',
     ]) {
       expect(() => parseZvtFaults(bad)).toThrow(expect.objectContaining({ code: ErrorCode.UsageInvalid }));

@@ -60,13 +60,15 @@ export type Served = [number, number][];
 export const bytesServed = (served: Served) => served.reduce((n, [a, b]) => n + b - a, 0);
 
 /** A terminal serving READs of CHUNK bytes from `from`; records what it served; may drop the link. */
-function terminal(cutAt?: number): { read: StoreReader; served: Served } {
+function terminal(cutAt?: number, beforeCut?: () => Promise<void>): { read: StoreReader; served: Served } {
   const served: Served = [];
   const read: StoreReader = async (_name, from, size, sink) => {
     for (let at = from; at < size;) {
       const end = Math.min(size, at + CHUNK);
-      if (cutAt !== undefined && end > cutAt)
+      if (cutAt !== undefined && end > cutAt) {
+        await beforeCut?.();
         throw new PosdecomError(ErrorCode.TransportDisconnected, 'link lost (test cut)');
+      }
       served.push([at, end]);
       await sink(at, store.subarray(at, end));
       at = end;
@@ -82,7 +84,8 @@ export interface Rig {
   key: FingerprintKey;
   /** A new job directory with backup/ and work/. */
   dir(name: string): Promise<string>;
-  run(dir: string, o: { cutAt?: number; withKey: boolean }): Run;
+  /** `beforeCut` runs when the link is about to drop (a test keeps what a kill -9 would leave). */
+  run(dir: string, o: { cutAt?: number; withKey: boolean; beforeCut?: () => Promise<void> }): Run;
   checkpointPath(dir: string): string;
   /** The parts' plaintext joined, decrypted with the recipient's key. */
   restored(dir: string, parts: readonly { file: string; plaintextSha256: string }[]): Promise<Buffer>;
@@ -115,7 +118,7 @@ export async function resumeRig(): Promise<Rig> {
       return dir;
     },
     run(dir, o) {
-      const t = terminal(o.cutAt);
+      const t = terminal(o.cutAt, o.beforeCut);
       const scanner = new PciScanner();
       const sketches = new SketchObserver(sketcher);
       const events: ResumeEvent[] = [];

@@ -9,6 +9,7 @@ import {
 } from '../erasure/fingerprints.js';
 import { loadMidstate, newSha256, saveMidstate } from './midstate.js';
 import type { PartSequence } from './parts.js';
+import type { ReceivedAhead } from './received-ahead.js';
 import type { ResumeRange } from './resume-range.js';
 import {
   isResumable,
@@ -76,11 +77,12 @@ export class BackupStream {
     const s = checkpoint.state;
     let sealed: Buffer | undefined;
     const secretBytes = s.observers.reduce((n, x) => n + (x.secretBytes ?? 0), 0);
+    const aheadBytes = s.ahead ?? 0;
     if (o.stateKey !== undefined) {
       sealed = openState(checkpoint, o.stateKey);
-      if (sealed?.length !== s.offset - s.lookBackFrom + secretBytes)
+      if (sealed?.length !== s.offset - s.lookBackFrom + secretBytes + aheadBytes)
         return { why: 'its resume state does not authenticate' };
-    } else if (s.sealed !== undefined || secretBytes > 0)
+    } else if (s.sealed !== undefined || secretBytes > 0 || aheadBytes > 0)
       return { why: 'its resume state is sealed under a job secret this run lacks' };
     const lookBack = sealed?.subarray(0, s.offset - s.lookBackFrom);
     const hasher = await loadMidstate(s.sha256, s.offset);
@@ -112,11 +114,20 @@ export class BackupStream {
       return { why: "an observer's saved state is not one it wrote" };
     const stream = new BackupStream(o, hasher, prints, lookBack ? s.offset : s.lookBackFrom, s.offset, froms);
     if (lookBack) stream.lookBack(s.lookBackFrom, lookBack);
+    if (sealed && aheadBytes > 0) stream.ahead = Buffer.from(sealed.subarray(sealed.length - aheadBytes));
     return stream;
   }
 
+  /**
+   * Bytes a cut run had received past hashedFrom (its checkpoint's sealed `ahead`): they go
+   * through the pipeline before the terminal is asked for the rest (readThrough).
+   */
+  ahead: Buffer = Buffer.alloc(0);
+
   /** Bytes before hashedFrom, read again or unsealed: each observer gets those past its look-back start. */
   lookBack(offset: number, bytes: Buffer): void {
+    // The tail too, so this run can checkpoint at hashedFrom before it has fed a byte.
+    this.tail.push(offset, bytes);
     (this.o.observers as ResumableObserver[]).forEach((x, i) => {
       const skip = Math.max(0, this.lookBackFroms[i]! - offset);
       if (skip < bytes.length) x.push(offset + skip, bytes.subarray(skip));
@@ -170,16 +181,26 @@ export class BackupStream {
   }
 }
 
-/** Reads the store from the stream's readFrom through the pipeline and the parts; its SHA-256. */
+/**
+ * Reads the store from the stream's readFrom through the pipeline and the parts; its SHA-256.
+ * Bytes the stream holds `ahead` (a cut run received them) go first, and the terminal is asked
+ * only for what follows them.
+ */
 export async function readThrough(
   info: StoreInfo,
   read: StoreReader,
-  p: { range: ResumeRange; sequence: PartSequence; stream: BackupStream; partBytes: number },
+  p: {
+    range: ResumeRange;
+    sequence: PartSequence;
+    stream: BackupStream;
+    partBytes: number;
+    received?: ReceivedAhead;
+  },
   onProgress?: (received: number, size: number) => void,
 ): Promise<string> {
   const { range, sequence, stream, partBytes } = p;
   let received = stream.readFrom;
-  const reached = await read(info.name, stream.readFrom, info.size, async (offset, bytes) => {
+  const take = async (offset: number, bytes: Buffer): Promise<void> => {
     if (offset !== received) {
       throw new PosdecomError(ErrorCode.BackupFailed, `backup of ${info.name}: bytes arrived out of order`);
     }
@@ -190,13 +211,18 @@ export async function readThrough(
       // One piece never crosses a part end, so the checkpoint sees the pipeline exactly there.
       const piece = rest.subarray(0, partBytes - (at % partBytes));
       stream.feed(at, piece);
+      p.received?.push(at, piece);
       const fresh = range.consume(at, piece);
       if (fresh.length > 0) await sequence.write(fresh);
       at += piece.length;
       rest = rest.subarray(piece.length);
     }
     onProgress?.(received, info.size);
-  });
+  };
+  if (stream.ahead.length > 0) await take(stream.readFrom, stream.ahead);
+  // A cut run may have received the whole store: nothing is left to ask for.
+  const done = stream.ahead.length > 0 && received === info.size;
+  const reached = done ? received : await read(info.name, received, info.size, take);
   if (reached !== info.size || received !== info.size) {
     throw new PosdecomError(
       ErrorCode.BackupFailed,

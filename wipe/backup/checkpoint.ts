@@ -46,10 +46,14 @@ export const checkpointPathFor = (backupDir: string, file: string): string =>
 export async function writeCheckpoint(
   path: string,
   c: Omit<Checkpoint, 'format' | 'state'>,
-  resume?: { state: ResumeState; sealed: Buffer; stateKey: Buffer | undefined },
+  resume?: { state: ResumeState; sealed: Buffer; stateKey: Buffer | undefined; ahead?: Buffer | undefined },
 ): Promise<void> {
   const plain = { format: FORMAT, ...c };
-  const full = resume ? sealState({ ...plain, state: resume.state }, resume.sealed, resume.stateKey) : plain;
+  // Bytes past the part end are plaintext: kept only sealed, so only with a state key.
+  const ahead = resume?.stateKey && resume.ahead && resume.ahead.length > 0 ? resume.ahead : undefined;
+  const state = resume && (ahead ? { ...resume.state, ahead: ahead.length } : resume.state);
+  const sealed = resume && (ahead ? Buffer.concat([resume.sealed, ahead]) : resume.sealed);
+  const full = resume && state && sealed ? sealState({ ...plain, state }, sealed, resume.stateKey) : plain;
   await writeFileAtomic(path, `${JSON.stringify(full)}\n`, 0o600);
 }
 

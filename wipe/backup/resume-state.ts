@@ -1,3 +1,4 @@
+import { MAX_AHEAD } from './received-ahead.js';
 import { isSealed, openBytes, sealBytes, type Sealed } from './sealed-bytes.js';
 
 /**
@@ -9,9 +10,10 @@ import { isSealed, openBytes, sealBytes, type Sealed } from './sealed-bytes.js';
  *   prints        the block fingerprints of [0, offset), keyed (wipe/erasure/fingerprints.ts)
  *   observers     each resumable plaintext observer's state (counts and positions, no content)
  *                 and the offset from which it needs the bytes before the boundary again
- *   sealed        the look-back bytes [lookBackFrom, offset) and each observer's secret (e.g.
- *                 block sketches), AES-256-GCM under the state key, the rest of the checkpoint
- *                 as associated data
+ *   ahead         bytes past `offset` the cut run had already received (received-ahead.ts)
+ *   sealed        the look-back bytes [lookBackFrom, offset), each observer's secret (e.g.
+ *                 block sketches) and the `ahead` bytes, AES-256-GCM under the state key, the
+ *                 rest of the checkpoint as associated data
  *
  * The look-back is plaintext (a card number may straddle the boundary), so it is on disk only
  * sealed, under a key (the "state key") the caller derives from a job secret that never reaches
@@ -63,6 +65,8 @@ export interface ResumeState {
   prints?: { keyId: string; tags: string };
   observers: SavedObserver[];
   lookBackFrom: number;
+  /** Bytes past `offset` the cut run had received (received-ahead.ts), sealed after the secrets. */
+  ahead?: number;
   sealed?: Sealed;
 }
 
@@ -123,6 +127,7 @@ export function isResumeState(x: unknown): x is ResumeState {
     count(s.lookBackFrom) &&
     s.lookBackFrom <= s.offset &&
     s.offset - s.lookBackFrom <= MAX_LOOK_BACK &&
+    (s.ahead === undefined || (count(s.ahead) && s.ahead > 0 && s.ahead <= MAX_AHEAD)) &&
     Array.isArray(s.observers) &&
     s.observers.every(
       (o: Partial<SavedObserver>) =>

@@ -7,14 +7,9 @@ import type { Recipient } from '../cms/encrypt.js';
 import { writeFingerprints, type FingerprintKey } from '../erasure/fingerprints.js';
 import { removeQuietly } from './atomic-file.js';
 import { BackupStream, readThrough, type StoreReader, type StreamOptions } from './backup-stream.js';
-import {
-  checkpointPathFor,
-  removeCheckpoint,
-  sha256Files,
-  writeCheckpoint,
-  type Checkpoint,
-} from './checkpoint.js';
-import { DEFAULT_PART_BYTES, PartSequence, type BackupPart } from './parts.js';
+import { checkpointPathFor, removeCheckpoint, sha256Files } from './checkpoint.js';
+import { DEFAULT_PART_BYTES, type BackupPart } from './parts.js';
+import { checkpointReceived, newPipeline, partSequence } from './part-checkpoints.js';
 import { ResumeMismatch, ResumeRange, openResume } from './resume-range.js';
 import type { PlaintextObserver } from './resume-state.js';
 import { backupFileName } from './safe-name.js';
@@ -93,11 +88,11 @@ export async function backupStore(info: StoreInfo, o: BackupStoreOptions): Promi
     else [stream, rereadBecause] = [taken, undefined];
   }
   stream ??= await BackupStream.fresh(streamOptions(o));
-  if (range.offset > 0)
+  if (range.offset > 0 || stream.ahead.length > 0)
     o.onResume?.({
       offset: range.offset,
       parts: range.parts.length,
-      readFrom: stream.readFrom,
+      readFrom: stream.readFrom + stream.ahead.length,
       ...(rereadBecause ? { rereadBecause } : {}),
       ...(dropped ? { dropped } : {}),
     });
@@ -124,9 +119,10 @@ async function attempt(
   const file = backupFileName(o.index, info.name);
   const checkpointPath = checkpointPathFor(o.backupDir, file);
   await removeStrayParts(o.backupDir, file, range.parts);
-  const parts: BackupPart[] = [...range.parts];
   const partBytes = range.partBytes || o.partBytes || DEFAULT_PART_BYTES;
-  const sequence = partSequence(info, o, { range, partBytes, checkpointPath, parts, stream });
+  const pipeline = newPipeline(range, stream, partBytes, checkpointPath);
+  const { parts } = pipeline;
+  const sequence = partSequence(info, o, pipeline);
   const base = {
     name: info.name,
     file,
@@ -150,7 +146,7 @@ async function attempt(
     const receivedSha256 = await readThrough(
       info,
       o.read,
-      { range, sequence, stream, partBytes },
+      { range, sequence, stream, partBytes, received: pipeline.received },
       o.onProgress,
     );
     if (receivedSha256 !== info.sha256) {
@@ -182,47 +178,12 @@ async function attempt(
   } catch (err) {
     // Cut short: the complete parts and the checkpoint stay for the next run; the torn part goes.
     await sequence.abort().catch(() => undefined);
-    if (!(err instanceof ResumeMismatch)) throw err;
+    if (!(err instanceof ResumeMismatch)) {
+      await checkpointReceived(info, o, pipeline).catch(() => undefined);
+      throw err;
+    }
     return failed('', err.message);
   }
-}
-
-interface Pipeline {
-  range: ResumeRange;
-  partBytes: number;
-  checkpointPath: string;
-  parts: BackupPart[];
-  stream: BackupStream;
-}
-
-/** The parts still to write, checkpointed as each one completes (all but the store's last). */
-function partSequence(info: StoreInfo, o: BackupStoreOptions, p: Pipeline): PartSequence {
-  const checkpoint = (): Omit<Checkpoint, 'format' | 'state'> => ({
-    store: info.name,
-    size: info.size,
-    terminalSha256: info.sha256,
-    recipientSha256: o.recipient.sha256Fingerprint,
-    partBytes: p.partBytes,
-    parts: p.parts.filter((part) => part.offset + part.length < info.size),
-  });
-  return new PartSequence({
-    backupDir: o.backupDir,
-    index: o.index,
-    storeName: info.name,
-    size: info.size,
-    partBytes: p.partBytes,
-    recipient: o.recipient,
-    firstPart: p.range.parts.length,
-    onPart: async (part) => {
-      p.parts.push(part);
-      const end = part.offset + part.length;
-      // The last part completes the store: the manifest, not the checkpoint, records it. The
-      // pipeline has seen exactly [0, end) here (readThrough splits pieces at part ends).
-      if (end >= info.size) return;
-      const saved = p.stream.capture(end);
-      await writeCheckpoint(p.checkpointPath, checkpoint(), saved && { ...saved, stateKey: o.stateKey });
-    },
-  });
 }
 
 /**

@@ -75,7 +75,7 @@ export class ZvtFiles {
     let chain = Promise.resolve();
     let failed: unknown;
     let reached = from;
-    const r = await this.client.readFile(file.id, {
+    const reading = this.client.readFile(file.id, {
       offset: from,
       onBlock: (b) => {
         if (listed !== undefined && b.size !== listed) {
@@ -92,6 +92,12 @@ export class ZvtFiles {
         reached = b.offset + data.length;
         return failed !== undefined || (reached >= end && reached < b.size) ? 'stop' : undefined;
       },
+    });
+    // Blocks that came before a failure still reach the sink (a resumed run need not ask for
+    // them again: wipe/backup/received-ahead.ts) before the failure is passed on.
+    const r = await reading.catch(async (err: unknown) => {
+      await chain.catch(() => undefined);
+      throw err;
     });
     await chain;
     if (r.kind === 'aborted') {

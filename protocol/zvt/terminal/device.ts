@@ -92,17 +92,20 @@ export class ZvtDevice {
     return digits === this.state.password;
   }
 
-  /** True once, when a drop=CMD:N fault is due after the terminal's Nth APDU in a CMD sequence. */
+  /** True once, when a drop=CMD:N[:K] fault is due after the terminal's Nth APDU in a CMD sequence. */
   dropDue(command: string, sent: number): boolean {
+    let due = false;
     for (const d of this.options.faults.drop ?? []) {
       const key = dropKey(d);
-      if (d.command === command && d.after === sent && !this.state.faultsFired.includes(key)) {
-        this.state.faultsFired.push(key);
-        this.persist();
-        return true;
-      }
+      if (d.command !== command || d.after !== sent || this.state.faultsFired.includes(key)) continue;
+      // Sequences that got this far before the Kth are counted in the state file too.
+      const reached = `${key} reached`;
+      const before = this.state.faultsFired.filter((f) => f === reached).length;
+      this.state.faultsFired.push(before + 1 >= (d.nth ?? 1) ? key : reached);
+      this.persist();
+      if (before + 1 >= (d.nth ?? 1)) due = true;
     }
-    return false;
+    return due;
   }
 
   count(name: string): void {

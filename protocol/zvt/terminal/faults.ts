@@ -7,9 +7,10 @@ import { ErrorCode, PosdecomError } from '../../errors.js';
  *   crc=P            each frame the terminal sends has a bad CRC with probability P (serial)
  *   nak=N            the terminal NAKs the first N frames it receives (serial)
  *   slowack=MS       every ACK/NAK the terminal sends is MS late (serial)
- *   drop=CMD:N       the cable is pulled right after the terminal's Nth APDU in a CMD sequence
- *                    (CMD: readfile, deletefile, endofday, diagnosis, anything of commandNames);
- *                    readfile:3 = after the third file block; fires once (kept in the state file)
+ *   drop=CMD:N[:K]   the cable is pulled right after the terminal's Nth APDU in the Kth CMD
+ *                    sequence that gets that far (K default 1; CMD: readfile, deletefile,
+ *                    endofday, diagnosis, anything of commandNames); readfile:3 = after the
+ *                    third file block; fires once (counts and firing kept in the state file)
  *   wait=N           the first N commands are answered "please wait" (84 9C 00) and not run
  *   nofileaccess     a model without file access: 84 83 00 to Read File and Delete File
  *   unsettled        End-of-Day cannot settle: Abort 77 (end-of-day batch not possible)
@@ -22,7 +23,7 @@ export interface ZvtFaultSpec {
   crc?: number;
   nak?: number;
   slowAckMs?: number;
-  drop?: { command: string; after: number }[];
+  drop?: DropFault[];
   wait?: number;
   noFileAccess?: boolean;
   unsettled?: boolean;
@@ -97,12 +98,21 @@ export function parseZvtFaults(text: string): ZvtFaultSpec {
         spec.wait = count(key, value);
         break;
       case 'drop': {
-        const m = /^([a-z]+):(\d{1,7})$/.exec(value);
+        const m = /^([a-z]+):(\d{1,7})(?::(\d{1,3}))?$/.exec(value);
         const names = Object.values(COMMAND_NAMES);
-        if (!m || !names.includes(m[1] ?? '') || Number(m[2]) < 1) {
-          bad(`drop=${value}: want CMD:N with N >= 1 and CMD one of ${names.join(', ')}`);
+        if (
+          !m ||
+          !names.includes(m[1] ?? '') ||
+          Number(m[2]) < 1 ||
+          (m[3] !== undefined && Number(m[3]) < 1)
+        ) {
+          bad(`drop=${value}: want CMD:N or CMD:N:K with N, K >= 1 and CMD one of ${names.join(', ')}`);
         }
-        (spec.drop ??= []).push({ command: m[1] ?? '', after: Number(m[2]) });
+        (spec.drop ??= []).push({
+          command: m[1] ?? '',
+          after: Number(m[2]),
+          ...(m[3] !== undefined && Number(m[3]) > 1 ? { nth: Number(m[3]) } : {}),
+        });
         break;
       }
     }
@@ -110,7 +120,14 @@ export function parseZvtFaults(text: string): ZvtFaultSpec {
   return spec;
 }
 
+/** The cable is pulled after the Nth APDU of the `nth` CMD sequence that gets that far (default 1). */
+export interface DropFault {
+  command: string;
+  after: number;
+  nth?: number;
+}
+
 /** The fault-once key of a drop, as remembered in the state file. */
-export function dropKey(d: { command: string; after: number }): string {
-  return `drop=${d.command}:${d.after}`;
+export function dropKey(d: DropFault): string {
+  return `drop=${d.command}:${d.after}${d.nth ? `:${d.nth}` : ''}`;
 }
