@@ -182,7 +182,7 @@ describe('simulated ZVT terminal: state and determinism', () => {
   it('parses its fault text and refuses what it does not know', () => {
     expect(
       parseZvtFaults(
-        'crc=0.01,nak=3,slowack=800,drop=readfile:3,drop=readfile:3:2,wait=2,nofileaccess,unsettled,preauth,hostdown',
+        'crc=0.01,nak=3,slowack=800,drop=readfile:3,drop=readfile:3:2,wait=2,grow=5000,nofileaccess,unsettled,preauth,hostdown',
       ),
     ).toEqual({
       crc: 0.01,
@@ -193,6 +193,7 @@ describe('simulated ZVT terminal: state and determinism', () => {
         { command: 'readfile', after: 3, nth: 2 },
       ],
       wait: 2,
+      grow: 5000,
       noFileAccess: true,
       unsettled: true,
       preauth: true,

@@ -7,6 +7,7 @@ import { backupFileName } from '../../../wipe/backup/safe-name.js';
 import type { JournalEntry } from '../../journal.js';
 import type { JobContext, StepOutcome } from '../context.js';
 import { backupOne } from './backup.js';
+import { MAX_BACKUPS_PER_STORE } from './erase.js';
 import { omitBackup } from './omit.js';
 import { NOT_MEASURED } from './not-possible.js';
 import { record } from './records.js';
@@ -29,8 +30,20 @@ export async function backupStep(ctx: JobContext, set: BackupSet, storeName: str
   const listed = ctx.inventory().stores.find((s) => s.name === storeName)!;
   if (listed.readable === false) return unreadable(ctx, storeName);
   if (ctx.driver().capabilities.storeDigests) return backupOne(ctx, set, storeName);
-  const info = await withReadDigest(ctx, listed);
-  const outcome = await backupOne(ctx, set, storeName, info);
+  let outcome: StepOutcome;
+  for (let reads = 1; ; reads++) {
+    // As last listed: a file may have grown since the inventory (a terminal's log keeps logging).
+    const current = ctx.storeList.latest.find((s) => s.name === storeName) ?? listed;
+    outcome = await backupOne(ctx, set, storeName, await withReadDigest(ctx, current));
+    if (outcome.outcome !== 'changed') break;
+    // Its size changed between the two reads: the first read's digest is of other bytes.
+    if (reads >= MAX_BACKUPS_PER_STORE) {
+      outcome = { ...outcome, outcome: 'failed' };
+      break;
+    }
+    ctx.reporter.warn(`${storeName} changed size between its two reads; reading it twice again`);
+    ctx.journal.append('note', { data: { event: 'store-changed-between-reads', store: storeName, reads } });
+  }
   const digestSource =
     'the first of two full reads (the terminal reports no digest; the backup is the second)';
   for (const r of outcome.records) r.evidence = { ...r.evidence, digestSource };

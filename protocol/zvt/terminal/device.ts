@@ -1,6 +1,7 @@
 import { Coverage } from '../../simulator/coverage.js';
 import { derive, Prng } from '../../simulator/prng.js';
 import { dropKey, type ZvtFaultSpec } from './faults.js';
+import { FILE_IDS } from '../codec/commands.js';
 import { FileContent, fileCatalogue } from './files.js';
 import type { ResolvedZvtOptions } from './options.js';
 import { loadOrCreateState, saveState, type ZvtState } from './state.js';
@@ -16,6 +17,9 @@ export interface ZvtIdentity {
   deviceName: string;
   swVersion: string;
 }
+
+/** The grow=N fault has fired (state file). */
+const GROWN = 'grow';
 
 export class ZvtDevice {
   readonly state: ZvtState;
@@ -50,6 +54,8 @@ export class ZvtDevice {
         new FileContent(options.seed, f, options.noncompliant),
       ]),
     );
+    if (this.state.faultsFired.includes(GROWN))
+      this.files.get(FILE_IDS.eventLog)?.grow(options.faults.grow ?? 0);
     this.faultPrng = Prng.from(options.seed, 'zvt-faults');
     this.waitRemaining = options.faults.wait ?? 0;
     this.nakRemaining = options.faults.nak ?? 0;
@@ -74,6 +80,15 @@ export class ZvtDevice {
     }
     s.bytes += length;
     s.distinct.add(offset, length);
+  }
+
+  /** A Read File of `id` ran to its end: the grow=N fault appends to the event log, once. */
+  fileReadWhole(id: number): void {
+    const grow = this.options.faults.grow;
+    if (!grow || id !== FILE_IDS.eventLog || this.state.faultsFired.includes(GROWN)) return;
+    this.files.get(id)?.grow(grow);
+    this.state.faultsFired.push(GROWN);
+    this.persist();
   }
 
   /** Other faults from now on (a test changing the terminal while it runs). */

@@ -12,6 +12,8 @@ import { ErrorCode, PosdecomError } from '../../errors.js';
  *                    endofday, diagnosis, anything of commandNames); readfile:3 = after the
  *                    third file block; fires once (counts and firing kept in the state file)
  *   wait=N           the first N commands are answered "please wait" (84 9C 00) and not run
+ *   grow=N           the event log grows by N bytes once, right after the first Read File of it
+ *                    that ran to its end (a terminal logging the transfer); kept in the state file
  *   nofileaccess     a model without file access: 84 83 00 to Read File and Delete File
  *   unsettled        End-of-Day cannot settle: Abort 77 (end-of-day batch not possible)
  *   preauth          a pre-authorisation is pending: End-of-Day aborts with result code B8
@@ -25,6 +27,7 @@ export interface ZvtFaultSpec {
   slowAckMs?: number;
   drop?: DropFault[];
   wait?: number;
+  grow?: number;
   noFileAccess?: boolean;
   unsettled?: boolean;
   preauth?: boolean;
@@ -47,7 +50,7 @@ export const COMMAND_NAMES: Record<number, string> = {
 };
 
 const FLAGS = ['nofileaccess', 'unsettled', 'preauth', 'hostdown'] as const;
-const VALUED = ['crc', 'nak', 'slowack', 'drop', 'wait'] as const;
+const VALUED = ['crc', 'nak', 'slowack', 'drop', 'wait', 'grow'] as const;
 
 function bad(message: string): never {
   throw new PosdecomError(ErrorCode.UsageInvalid, `bad ZVT faults: ${message}`);
@@ -96,6 +99,9 @@ export function parseZvtFaults(text: string): ZvtFaultSpec {
         break;
       case 'wait':
         spec.wait = count(key, value);
+        break;
+      case 'grow':
+        spec.grow = count(key, value);
         break;
       case 'drop': {
         const m = /^([a-z]+):(\d{1,7})(?::(\d{1,3}))?$/.exec(value);

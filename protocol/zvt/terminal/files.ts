@@ -48,9 +48,18 @@ export class FileContent {
 
   constructor(
     private readonly seed: number,
-    readonly spec: FileSpec,
+    private current: FileSpec,
     private readonly clearCardData = false,
   ) {}
+
+  get spec(): FileSpec {
+    return this.current;
+  }
+
+  /** The terminal appends `bytes` (a log that keeps logging); their content comes from the seed too. */
+  grow(bytes: number): void {
+    this.current = { ...this.current, size: this.current.size + bytes };
+  }
 
   read(offset: number, length: number): Buffer {
     const out = Buffer.alloc(length);

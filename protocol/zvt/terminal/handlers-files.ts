@@ -64,6 +64,7 @@ export async function readFile({ device, conv, m }: HandlerContext): Promise<voi
     offset += length;
   } while (offset < size);
   await conv.exchange(completion(OK));
+  device.fileReadWhole(req.id);
 }
 
 export async function deleteFile({ device, conv, m }: HandlerContext): Promise<void> {
