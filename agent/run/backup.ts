@@ -6,7 +6,13 @@ import { loadRecipient } from '../../wipe/cms/encrypt.js';
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { describeError } from '../errors-text.js';
 import { Journal } from '../journal.js';
-import { partBytesFrom, portSettingsFrom, sessionOptionsFrom, type PortArgs } from '../options.js';
+import {
+  defaultPartBytes,
+  partBytesFrom,
+  portSettingsFrom,
+  sessionOptionsFrom,
+  type PortArgs,
+} from '../options.js';
 import { installInterruptHandlers, onInterrupt } from '../interrupt.js';
 import { lockJobDir, type JobLock } from '../job-lock.js';
 import { createReporter } from '../reporter.js';
@@ -97,7 +103,16 @@ export async function runBackup(args: BackupArgs, io: CommandIo = PROCESS_IO): P
     const all = await conn.withLink('stores', (d) => d.listStores());
     // An empty --stores names no store: all of them are backed up.
     const wanted = chooseStores(all, args.stores ? wantedStores : undefined);
-    const context = { dir, set, recipient, conn, journal, transcript, reporter: r, partBytes };
+    const context = {
+      dir,
+      set,
+      recipient,
+      conn,
+      journal,
+      transcript,
+      reporter: r,
+      partBytes: partBytes ?? defaultPartBytes(protocol),
+    };
     const results = await backupStores(all, wanted, context);
     return finishBackup(args, io, context, identity.serial, results);
   } catch (err) {

@@ -5,6 +5,7 @@ import type { BackupSet } from '../../wipe/backup/backup-set.js';
 import { FingerprintKey } from '../../wipe/erasure/fingerprints.js';
 import { deriveSketcher } from '../../wipe/erasure/sketch-file.js';
 import type { Journal } from '../journal.js';
+import { defaultPartBytes } from '../options.js';
 import { credentialFor } from '../work-order.js';
 import { isAttested } from './attestations.js';
 import type { ConnectedTerminal } from './connect-terminal.js';
@@ -50,7 +51,7 @@ export async function stepContext(
     signer: o.signer,
     fingerprintKey,
     sketcher,
-    ...(o.partBytes ? { partBytes: o.partBytes } : {}),
+    ...(o.partBytes ? { partBytes: o.partBytes } : partBytesFor(o.protocol)),
     journal,
     log: run.audit.log,
     reporter: o.reporter,
@@ -83,4 +84,9 @@ function noteDiscrepancies(run: JobRun, found: string[], after: string, stores: 
   run.facts?.anomalies.push(...found);
   run.audit.log.warn({ after, discrepancies: found.length }, 'the store list contradicts an earlier reading');
   for (const d of found) run.options.reporter.warn(`${after}: ${d}`);
+}
+
+function partBytesFor(protocol: string | undefined): { partBytes?: number } {
+  const partBytes = defaultPartBytes(protocol);
+  return partBytes ? { partBytes } : {};
 }
