@@ -150,12 +150,18 @@ describe('a store backup cut short by the agent stopping', () => {
       // The parts of the first run are kept as they were, not written again.
       for (const [f, digest] of before) expect(sha256(readFileSync(join(j.backupDir, f))), f).toBe(digest);
       const offset = kept.length * PART;
-      expect(j.notes('backup-resume').map((e) => e.data)).toEqual([
-        { event: 'backup-resume', store: STORE, offset, parts: kept.length, readFrom: offset },
+      const notes = j.notes('backup-resume').map((e) => e.data as { readFrom: number });
+      expect(notes).toEqual([
+        { event: 'backup-resume', store: STORE, offset, parts: kept.length, readFrom: expect.any(Number) },
       ]);
-      // The terminal served the store from the last complete part's end on, each byte once.
+      // The cut run lived to see the link go (exit 9): what it had received past the last
+      // complete part was sealed in the checkpoint, up to where the link dropped (60 %).
+      const readFrom = notes[0]!.readFrom;
+      expect(readFrom).toBeGreaterThan(offset);
+      expect(readFrom).toBeLessThanOrEqual(0.6 * 4 * PART);
+      // The terminal served the store from there on, each byte once.
       const reads = readRequests(transcript, STORE);
-      expect(reads[0]?.offset).toBe(offset);
+      expect(reads[0]?.offset).toBe(readFrom);
       expect(contiguousEnd(reads)).toBe(4 * PART);
       await expectCertificate(j.out, 'PASS');
 

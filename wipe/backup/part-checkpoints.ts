@@ -11,6 +11,7 @@ import type { Recipient } from '../cms/encrypt.js';
  * checkpointed with the pipeline's state at its end, and, when the read fails after it, the
  * bytes received since (received-ahead.ts).
  */
+
 /** What of BackupStoreOptions (store-backup.ts) the parts and their checkpoints need. */
 export interface PartOptions {
   backupDir: string;
