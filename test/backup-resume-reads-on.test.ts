@@ -86,6 +86,25 @@ describe('a backup resumed after a cut', () => {
     expect(await rig.restored(dir, res.parts)).toEqual(store);
   });
 
+  it('cut twice, the second time before the next part end: every byte is still served once', async () => {
+    const dir = await rig.dir('twice');
+    const first = rig.run(dir, { cutAt: CUT, withKey: true });
+    await expect(first.result).rejects.toThrow(/test cut/);
+    // The second run gets the sealed bytes up to 18000, reads on, and is cut before 3 * PART.
+    const second = rig.run(dir, { cutAt: 3 * PART - 100, withKey: true });
+    await expect(second.result).rejects.toThrow(/test cut/);
+    const third = rig.run(dir, { withKey: true });
+    const res = await third.result;
+    expect(res.status, res.error).toBe('ok');
+    expect(third.events).toEqual([{ offset: BOUNDARY, parts: 2, readFrom: second.served.at(-1)![1] }]);
+    expect(bytesServed(first.served) + bytesServed(second.served) + bytesServed(third.served)).toBe(SIZE);
+    expect(res.receivedSha256).toBe(uncut.digest);
+    expect(await fingerprintTags(res.fingerprintsPath!)).toEqual(uncut.prints);
+    expect(third.scanner.finish()).toEqual(uncut.pci);
+    expect(third.sketches.finish()).toEqual(uncut.sketches);
+    expect(await rig.restored(dir, res.parts)).toEqual(store);
+  });
+
   it('after a crash (no chance to seal what came past the part end), reads exactly from the last complete part’s end', async () => {
     const dir = await rig.dir('crash');
     let onDisk = '';
