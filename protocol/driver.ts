@@ -163,9 +163,11 @@ export interface TerminalDriver {
   setLink(link: LinkKind, up: boolean): Promise<void>;
   /**
    * The terminal's stores. `names`: only these are needed (a protocol that must ask store by
-   * store, like ZVT, asks only for them; one that lists all at once may list all).
+   * store, like ZVT, asks only for them; one that lists all at once may list all). `known`: the
+   * stores as the job last read them; a protocol that learns a size only by reading (ZVT) asks
+   * from the known size on, so an unchanged store costs no content bytes.
    */
-  listStores(names?: readonly string[]): Promise<StoreInfo[]>;
+  listStores(names?: readonly string[], known?: readonly StoreInfo[]): Promise<StoreInfo[]>;
   /** Reads [from, size) in order into sink; returns the offset reached. */
   readStore(
     store: string,

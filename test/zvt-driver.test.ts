@@ -111,6 +111,49 @@ describe('the ZVT driver', () => {
     expect(sent.some((a) => a.toString('hex') === '846c00')).toBe(true);
   });
 
+  it('lists a file again from the size it knows: an unchanged file sends no data, a larger one only its new bytes', async () => {
+    const { driver, terminal, password, sent } = await driverFor();
+    await driver.authorize('x', password);
+    const first = await driver.listStores();
+    const served = () => terminal.snapshot().files.map((f) => f.servedBytes);
+    const before = served();
+    sent.length = 0;
+    expect(await driver.listStores()).toEqual(first);
+    expect(served()).toEqual(before);
+    // Each Read File asked from the size listed before (TLV 1E).
+    const asked = sent.filter((a) => code(a) === '0811').map((a) => a.toString('hex'));
+    expect(asked).toHaveLength(first.length);
+    for (const [i, s] of first.entries())
+      expect(asked[i]).toContain(`1e04${s.size.toString(16).padStart(8, '0')}`);
+    // A new driver (a resumed job) told of a smaller size gets only the bytes past it.
+    const { driver: again, terminal: t2, password: p2 } = await driverFor();
+    await again.authorize('x', p2);
+    const journal = first.find((s) => s.name === 'merchant-journal')!;
+    const known = [{ ...journal, size: journal.size - 100 }];
+    const relisted = await again.listStores(['merchant-journal'], known);
+    expect(relisted.map((s) => s.size)).toEqual([journal.size]);
+    expect(t2.snapshot().files.find((f) => f.name === 'merchant-journal')!.servedBytes).toBe(100);
+  });
+
+  it('asks from byte 0 again when the terminal aborts a read from the size it was told', async () => {
+    const { driver, terminal, password } = await driverFor();
+    await driver.authorize('x', password);
+    const truth = terminal.snapshot().files.find((f) => f.name === 'reconciliation')!;
+    const known = [
+      {
+        name: 'reconciliation',
+        kind: 'journal',
+        size: truth.size + 5000,
+        records: 0,
+        sha256: '',
+        cardData: true,
+        erased: false,
+      } as const,
+    ];
+    const stores = await driver.listStores(['reconciliation'], known);
+    expect(stores.map((s) => [s.name, s.size])).toEqual([['reconciliation', truth.size]]);
+  });
+
   it('shows a terminal without file access as one store it does not give out', async () => {
     const { driver, password } = await driverFor({ faults: 'nofileaccess' });
     await driver.authorize('x', password);

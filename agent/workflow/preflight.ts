@@ -1,5 +1,5 @@
 import { ErrorCode, PosdecomError } from '../../protocol/errors.js';
-import { CHANNELS, type Identity, type Status } from '../../protocol/domain.js';
+import { CHANNELS, type Identity, type Status, type StoreInfo } from '../../protocol/domain.js';
 import type { JournalEntry } from '../journal.js';
 import type { WorkOrder } from '../work-order.js';
 import type { Connection } from './connection.js';
@@ -55,7 +55,8 @@ export function checkIdentity(
   return order;
 }
 
-export async function takeInventory(conn: Connection): Promise<Inventory> {
+/** `known`: the stores as an earlier run of the job last read them (a resumed job). */
+export async function takeInventory(conn: Connection, known?: readonly StoreInfo[]): Promise<Inventory> {
   const d = conn.driver();
   const identity = await conn.withLink('identify', (x) => x.identify());
   conn.checkSameTerminal(identity, 'at inventory');
@@ -67,7 +68,9 @@ export async function takeInventory(conn: Connection): Promise<Inventory> {
       `the terminal contradicts itself: ${disagreement}; stopping`,
     );
   }
-  const stores = d.capabilities.readStores ? await conn.withLink('stores', (x) => x.listStores()) : [];
+  const stores = d.capabilities.readStores
+    ? await conn.withLink('stores', (x) => x.listStores(undefined, known))
+    : [];
   const keys = d.capabilities.keyInventory ? await conn.withLink('keys', (x) => x.keys()) : [];
   return {
     identity,

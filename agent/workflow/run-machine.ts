@@ -60,7 +60,8 @@ async function inventory(
   const startedAt = new Date();
   ctx.journal.append('intent', { step: 'inventory' });
   takeDropped(run);
-  const inv = await takeInventory(run.conn);
+  // A resumed job knows what the terminal held when the earlier run last looked.
+  const inv = await takeInventory(run.conn, ctx.storeList.latest);
   run.inventory = inv;
   const caps = t.driver.capabilities;
   const discrepancies = inventoryDiscrepancies(inv, caps);

@@ -46,7 +46,9 @@ export async function deleteOne(ctx: JobContext, storeName: string): Promise<Ste
     ...(present ? {} : { foundGone: 'before Delete File: an earlier run of this job had sent it' }),
   };
   const verifyStarted = new Date();
-  const after = await ctx.withLink(`re-read ${storeName}`, (d) => d.listStores([storeName]));
+  const after = await ctx.withLink(`re-read ${storeName}`, (d) =>
+    d.listStores([storeName], ctx.storeList.latest),
+  );
   const left = after.find((s) => s.name === storeName);
   const remaining = left?.size ?? 0;
   const gone = remaining === 0;

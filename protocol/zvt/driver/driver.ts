@@ -149,8 +149,8 @@ export class ZvtDriver implements TerminalDriver {
     return this.zvt.endOfDay();
   }
 
-  listStores(names?: readonly string[]): Promise<StoreInfo[]> {
-    return this.files.list(names);
+  listStores(names?: readonly string[], known?: readonly StoreInfo[]): Promise<StoreInfo[]> {
+    return this.files.list(names, known);
   }
 
   readStore(

@@ -8,10 +8,14 @@ import { NO_FILE_ACCESS_STORE, ZVT_FILES, fileByName, type ZvtFile } from './map
 /**
  * The terminal's files as stores. ZVT has no directory and reports no digest, so a file is
  * listed by starting its Read File and stopping after the first block, whose TLV 1F00 announces
- * the size (one block, ~1.2 s at 9600 baud). Abort 83 ("function not possible") means the
- * terminal does not offer that file; `84 83` to Read File means it gives no file access at all.
+ * the size. Where the size is known (listed before, by this driver or by the job), the Read File
+ * starts there (TLV 1E): a file of that size answers with a block of no data, one that grew
+ * with its new bytes only, so listing an unchanged file serves none of its content again. A
+ * terminal that aborts that read (the file shrank, or it takes no such offset) is asked from the
+ * start. Abort 83 ("function not possible") from the start means the terminal does not offer that
+ * file; `84 83` to Read File means it gives no file access at all.
  *
- *   08 11 {2D{1D id}} -> 80 00, block {1D,1E 0,1F00 size,1C ...} <- 84 6C (stop) -> 06 1E 6C
+ *   08 11 {2D{1D id [1E known]}} -> 80 00, block {1D,1E,1F00 size,1C ...} <- 84 6C (stop) -> 06 1E 6C
  */
 export class ZvtFiles {
   /** The size each file announced when last listed: a later read that announces another stops. */
@@ -19,13 +23,15 @@ export class ZvtFiles {
 
   constructor(private readonly client: ZvtClient) {}
 
-  async list(names?: readonly string[]): Promise<StoreInfo[]> {
+  async list(names?: readonly string[], known?: readonly StoreInfo[]): Promise<StoreInfo[]> {
     const wanted = ZVT_FILES.filter((f) => !names || names.includes(f.name));
     const stores: StoreInfo[] = [];
     for (const file of wanted) {
       let size: number | undefined;
+      const hint = this.sizes.get(file.id) ?? known?.find((s) => s.name === file.name && !s.erased)?.size;
       try {
-        size = await this.probe(file);
+        if (hint !== undefined && hint > 0) size = await this.probe(file, hint);
+        size ??= await this.probe(file, 0);
       } catch (err) {
         if (!isPosdecomError(err) || err.code !== ErrorCode.TerminalUnsupported) throw err;
         return [noFileAccess()];
@@ -40,17 +46,22 @@ export class ZvtFiles {
     return stores;
   }
 
-  /** The announced size, or undefined when the terminal does not offer the file (Abort 83). */
-  private async probe(file: ZvtFile): Promise<number | undefined> {
+  /**
+   * The announced size, or undefined when the terminal aborts: from 0 with 83, the file is not
+   * offered; from a known size with any code, the caller asks from 0.
+   */
+  private async probe(file: ZvtFile, from: number): Promise<number | undefined> {
     let size: number | undefined;
     const r = await this.client.readFile(file.id, {
+      ...(from > 0 ? { offset: from } : {}),
+      probe: true,
       onBlock: (b) => {
         size = b.size;
         return 'stop';
       },
     });
     if (r.kind === 'aborted') {
-      if (r.resultCode === RESULT.functionNotPossible) return undefined;
+      if (from > 0 || r.resultCode === RESULT.functionNotPossible) return undefined;
       throw new PosdecomError(
         ErrorCode.TerminalRefused,
         `ZVT Read File of ${file.name}: aborted (result code ${hex2(r.resultCode)}: ${r.resultText})`,

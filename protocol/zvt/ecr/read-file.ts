@@ -15,6 +15,11 @@ import type { SequenceTimers } from './options.js';
 export interface ReadFileOptions {
   /** Resume from this byte (sent as TLV 1E); blocks must start here. */
   offset?: number;
+  /**
+   * Only the size the terminal announces is wanted (a listing): the first block may start
+   * elsewhere than `offset` (a terminal that does not take TLV 1E), and the caller stops after it.
+   */
+  probe?: boolean;
   /** Each block in order; return 'stop' to end the transfer after it (the ECR answers 84 6C). */
   onBlock: (block: FileBlock) => void | 'stop';
   timers?: Partial<SequenceTimers>;
@@ -54,6 +59,7 @@ export async function readFileSequence(
       if (block.fileId !== fileId) throw hostile(`a block of file ${block.fileId}`);
       if (size !== undefined && block.size !== size)
         throw hostile(`the file size changed from ${size} to ${block.size}`);
+      if (options.probe && size === undefined) next = block.offset;
       size = block.size;
       if (block.offset !== next) throw hostile(`a block at ${block.offset}, expected ${next}`);
       if (block.offset + block.data.length > block.size) {
