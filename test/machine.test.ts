@@ -203,7 +203,7 @@ const table: [string, JobFacts, Action][] = [
     },
   ],
   [
-    'a store whose bytes changed since its backup is backed up again before anything else',
+    'a store whose backup is pending again (the erase step found its bytes changed: facts.ts) is backed up before anything else',
     { ...afterNetwork, stores: [store('journal', { backup: 'pending', changes: 1 }), store('batch')] },
     { do: 'backup', store: 'journal' },
   ],

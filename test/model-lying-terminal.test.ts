@@ -126,7 +126,18 @@ describe('a terminal that lies in one answer, any answer, any way', () => {
             }
           },
         ),
-        { numRuns: RUNS },
+        {
+          numRuns: RUNS,
+          // Always run, whatever the seeds draw: a STATUS that hides the payments waiting in the
+          // SAF queue (its fourth answer comes after FORWARD) must not lead to a SETTLE with
+          // payments left. The pinned draw never picked this lie; without it the test passed on
+          // the workflow before the money-first cross-check (0621ea2).
+          examples: MODEL_NAMES.map((m): [string, number, Lie] => [
+            m,
+            7,
+            { kind: 'shrink', type: 'STATUS', nth: 4 },
+          ]),
+        },
       );
       // Not vacuous: most runs did meet the answer their lie was waiting for.
       expect(lies).toBeGreaterThanOrEqual(RUNS / 2);

@@ -1,11 +1,11 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../agent/exit-codes.js';
 import { ZVT_PART_BYTES } from '../agent/options.js';
 import { SimulatedZvtTerminal } from '../protocol/zvt/terminal/index.js';
-import { runJob, testPki } from './helpers/job-harness.js';
+import { testPki } from './helpers/job-harness.js';
+import { runZvtJob } from './helpers/zvt-job.js';
 
 /**
  * Over ZVT (9600 baud) a backup is cut into 64 KiB parts unless --backup-part-size says
@@ -24,15 +24,8 @@ describe('ZVT backups', () => {
     terminals.push(terminal);
     const log = terminal.snapshot().files.find((f) => f.name === 'event-log')!;
     expect(log.size).toBeGreaterThan(2 * ZVT_PART_BYTES);
-    const who = terminal.workOrderFor();
-    const dir = join(await mkdtemp(join(tmpdir(), 'posdecom-zvt-parts-')), 'out');
-    const run = await runJob({
-      peer: terminal,
-      dir,
-      terminal: { serial: who.serial, model: who.deviceName, authorityCode: 'unused' },
-      workOrderOverrides: { zvt: { password: who.password } },
-      options: { protocol: 'zvt', zvt: { timers: { t3Ms: 2000, t4Ms: 3000 } }, reconnectWaitMs: 1000 },
-    });
+    const run = await runZvtJob(terminal, { options: { reconnectWaitMs: 1000 } });
+    const { dir } = run;
     expect(run.exitCode, run.output).toBe(ExitCode.Incomplete);
     const manifest = JSON.parse(await readFile(join(dir, 'backup', 'manifest.json'), 'utf8')) as {
       stores: { name: string; parts: { offset: number; length: number }[] }[];

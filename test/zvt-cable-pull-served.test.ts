@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../agent/exit-codes.js';
 import { SimulatedZvtTerminal, type SimZvtOptions } from '../protocol/zvt/terminal/index.js';
-import { runJob, testPki, type JobRun } from './helpers/job-harness.js';
+import { testPki, type JobRun } from './helpers/job-harness.js';
+import { runZvtJob } from './helpers/zvt-job.js';
 
 /**
  * "Resume after a cable pull mid-Read-File continues the file, nothing read twice", counted by
@@ -26,16 +27,8 @@ async function servedByFile(
 ) {
   const terminal = await SimulatedZvtTerminal.create({ seed: 41, fileScale: 0.02, ...sim });
   terminals.push(terminal);
-  const who = terminal.workOrderFor();
   const dir = join(await mkdtemp(join(tmpdir(), 'posdecom-zvt-served-')), 'out');
-  const job = (resume: boolean) =>
-    runJob({
-      peer: terminal,
-      dir,
-      terminal: { serial: who.serial, model: who.deviceName, authorityCode: 'unused' },
-      workOrderOverrides: { zvt: { password: who.password } },
-      options: { protocol: 'zvt', zvt: { timers: { t3Ms: 2000, t4Ms: 3000 } }, reconnectWaitMs, resume },
-    });
+  const job = (resume: boolean) => runZvtJob(terminal, { dir, options: { reconnectWaitMs, resume } });
   const run = await job(false);
   await then?.(() => job(true));
   const files = terminal.snapshot().files;

@@ -9,6 +9,7 @@ import { decodeMessage } from '../protocol/zvt/codec/message.js';
 import { fileBlockOf } from '../protocol/zvt/ecr/results.js';
 import { SimulatedZvtTerminal, type SimZvtOptions } from '../protocol/zvt/terminal/index.js';
 import { runJob, testPki, type JobRun } from './helpers/job-harness.js';
+import { runZvtJob } from './helpers/zvt-job.js';
 
 /**
  * A whole ZVT decommission in-process, against the simulated ZVT terminal: what the workflow
@@ -37,16 +38,8 @@ async function zvtJob(
 ): Promise<{ run: JobRun; terminal: SimulatedZvtTerminal; cert: Certificate | undefined }> {
   const terminal = await SimulatedZvtTerminal.create({ seed: 21, fileScale: 0.02, ...sim });
   terminals.push(terminal);
-  const who = terminal.workOrderFor();
-  const dir = join(await mkdtemp(join(tmpdir(), 'posdecom-zvt-job-')), 'out');
-  const run = await runJob({
-    peer: terminal,
-    dir,
-    terminal: { serial: who.serial, model: who.deviceName, authorityCode: 'unused' },
-    workOrderOverrides: { zvt: { password: who.password } },
-    options: { protocol: 'zvt', zvt: { timers: { t3Ms: 2000, t4Ms: 3000 } }, ...options },
-  });
-  const cert = await readFile(join(dir, 'certificate.json'), 'utf8')
+  const run = await runZvtJob(terminal, { options });
+  const cert = await readFile(join(run.dir, 'certificate.json'), 'utf8')
     .then((t) => JSON.parse(t) as Certificate)
     .catch(() => undefined);
   return { run, terminal, cert };

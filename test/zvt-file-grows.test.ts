@@ -1,10 +1,10 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../agent/exit-codes.js';
 import { SimulatedZvtTerminal } from '../protocol/zvt/terminal/index.js';
-import { runJob, testPki } from './helpers/job-harness.js';
+import { testPki } from './helpers/job-harness.js';
+import { runZvtJob } from './helpers/zvt-job.js';
 
 /**
  * A ZVT terminal reports no digests, so a file is read twice and the two reads must agree. A
@@ -24,15 +24,8 @@ describe('a ZVT file that grows between its two reads', () => {
     const terminal = await SimulatedZvtTerminal.create({ seed: 43, fileScale: 0.02, faults: 'grow=5000' });
     terminals.push(terminal);
     const sizeBefore = terminal.snapshot().files.find((f) => f.name === 'event-log')!.size;
-    const who = terminal.workOrderFor();
-    const dir = join(await mkdtemp(join(tmpdir(), 'posdecom-zvt-grows-')), 'out');
-    const run = await runJob({
-      peer: terminal,
-      dir,
-      terminal: { serial: who.serial, model: who.deviceName, authorityCode: 'unused' },
-      workOrderOverrides: { zvt: { password: who.password } },
-      options: { protocol: 'zvt', zvt: { timers: { t3Ms: 2000, t4Ms: 3000 } }, reconnectWaitMs: 1000 },
-    });
+    const run = await runZvtJob(terminal, { options: { reconnectWaitMs: 1000 } });
+    const { dir } = run;
     expect(run.exitCode, run.output).toBe(ExitCode.Incomplete);
     expect(run.output).toMatch(/event-log changed size between its two reads; reading it twice again/);
     const grown = terminal.snapshot().files.find((f) => f.name === 'event-log')!;

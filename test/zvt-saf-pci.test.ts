@@ -8,7 +8,8 @@ import type { DecommissionOptions } from '../agent/workflow/job-run.js';
 import { FILE_IDS } from '../protocol/zvt/codec/commands.js';
 import { SimulatedZvtTerminal, type SimZvtOptions } from '../protocol/zvt/terminal/index.js';
 import { luhnValid } from '../wipe/pci/patterns.js';
-import { runJob, testPki, type JobRun } from './helpers/job-harness.js';
+import { testPki, type JobRun } from './helpers/job-harness.js';
+import { runZvtJob } from './helpers/zvt-job.js';
 
 /**
  * What main's money-first and PCI work means over ZVT: ZVT has no command to see or forward a
@@ -36,16 +37,8 @@ async function zvtJob(
 ): Promise<{ run: JobRun; terminal: SimulatedZvtTerminal; steps: Step[]; overall: string }> {
   const terminal = await SimulatedZvtTerminal.create({ seed: 31, fileScale: 0.02, ...sim });
   terminals.push(terminal);
-  const who = terminal.workOrderFor();
-  const dir = join(await mkdtemp(join(tmpdir(), 'posdecom-zvt-pci-')), 'out');
-  const run = await runJob({
-    peer: terminal,
-    dir,
-    terminal: { serial: who.serial, model: who.deviceName, authorityCode: 'unused' },
-    workOrderOverrides: { zvt: { password: who.password } },
-    options: { protocol: 'zvt', zvt: { timers: { t3Ms: 2000, t4Ms: 3000 } }, ...options },
-  });
-  const cert = JSON.parse(await readFile(join(dir, 'certificate.json'), 'utf8')) as {
+  const run = await runZvtJob(terminal, { options });
+  const cert = JSON.parse(await readFile(join(run.dir, 'certificate.json'), 'utf8')) as {
     overall: { result: string };
     steps: Step[];
   };
