@@ -11,6 +11,7 @@ import {
   type SimOptions,
 } from '../protocol/line/terminal/index.js';
 import { RawClient, readPayload } from '../protocol/line/terminal/raw-client.js';
+import { ManualClock } from './helpers/manual-clock.js';
 
 const open: SimulatedTerminal[] = [];
 afterEach(async () => {
@@ -211,12 +212,19 @@ describe('simulated terminal: injected faults', () => {
   });
 
   it('slow: starts every response that much later', async () => {
-    const t = await terminal('slow=150');
+    // The terminal's line time moves only when the test moves it: the delay is exact, under any load.
+    const clock = new ManualClock();
+    const t = await terminal('slow=150', { lineClock: clock });
     const c = connect(t);
-    const started = performance.now();
-    await c.hello();
-    await c.request('PING');
-    expect(performance.now() - started).toBeGreaterThanOrEqual(295);
+    await clock.runUntil(c.hello());
+    expect(clock.now()).toBe(150);
+    const ping = c.request('PING');
+    let answered = false;
+    void ping.then(() => (answered = true));
+    await clock.advance(149);
+    expect(answered).toBe(false);
+    await clock.runUntil(ping);
+    expect(clock.now()).toBe(300);
   });
 
   it('remembers fired disconnects across a restart', async () => {

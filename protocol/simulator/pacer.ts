@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { realClock, type Clock, type ClockTimer } from '../clock.js';
 
 /**
  * The terminal's transmitter. With a baud rate set, bytes leave at baud/10 bytes per second
@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
  */
 export interface Outgoing {
   bytes: Buffer;
-  /** performance.now() time before which the frame must not start. */
+  /** Time on the pacer's clock before which the frame must not start. */
   notBefore: number;
   /** Deliver only this many bytes, then call onCut (a cable pulled mid-frame). */
   cutAt?: number;
@@ -30,7 +30,7 @@ export class Pacer {
   private lineFreeAt = 0;
   /** Start time and bytes already delivered of the queue's head frame, once it has started. */
   private head: { start: number; sent: number } | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ClockTimer | undefined;
   private stopped = false;
   private waiters: { limit: number; resolve: () => void }[] = [];
 
@@ -38,11 +38,12 @@ export class Pacer {
     private readonly deliver: (bytes: Buffer) => void,
     private readonly onPull: () => void,
     private readonly bytesPerSecond: number,
+    private readonly clock: Clock = realClock,
   ) {}
 
   send(item: Outgoing): void {
     if (this.stopped) return;
-    this.queue.push({ ...item, queuedAt: performance.now() });
+    this.queue.push({ ...item, queuedAt: this.clock.now() });
     if (!this.timer) this.pump();
   }
 
@@ -60,7 +61,7 @@ export class Pacer {
   stop(): void {
     this.stopped = true;
     this.queue.length = 0;
-    if (this.timer) clearTimeout(this.timer);
+    this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.wake();
   }
@@ -76,11 +77,11 @@ export class Pacer {
     while (!this.stopped) {
       const item = this.queue[0];
       if (!item) return;
-      const now = performance.now();
+      const now = this.clock.now();
       const wait = this.bytesPerSecond > 0 ? this.advancePaced(item, now) : this.advanceUnpaced(item, now);
       if (wait === 'cut') return;
       if (wait > 0) {
-        this.timer = setTimeout(() => this.pump(), Math.max(1, Math.ceil(wait)));
+        this.timer = this.clock.setTimeout(() => this.pump(), Math.max(1, Math.ceil(wait)));
         return;
       }
       this.queue.shift();

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
+import type { Clock } from '../../protocol/clock.js';
 import { createLinkPair, type ByteEndpoint } from '../../protocol/transport/memory-link.js';
 import { ZvtClient, type ZvtClientOptions } from '../../protocol/zvt/ecr/index.js';
 import type { SequenceTimers } from '../../protocol/zvt/ecr/options.js';
@@ -34,6 +35,8 @@ export interface RigOptions {
   client?: Partial<ZvtClientOptions>;
   /** Attach to an existing terminal (a restart keeps it) instead of making one. */
   terminal?: SimulatedZvtTerminal;
+  /** The line clock of both ends' serial links and of the terminal (a test/helpers/manual-clock.ts). */
+  clock?: Clock;
 }
 
 /** Shortened so a failing test fails in a second, not in minutes; generous for a loaded machine. */
@@ -50,14 +53,22 @@ export function zvtRigs(seed: number): (o?: RigOptions) => Promise<Rig> {
   return async (o = {}) => {
     const terminal =
       o.terminal ??
-      (await SimulatedZvtTerminal.create({ seed, serial: TEST_SERIAL, ecrReplyTimeoutMs: 2_000, ...o.sim }));
+      (await SimulatedZvtTerminal.create({
+        seed,
+        serial: TEST_SERIAL,
+        ecrReplyTimeoutMs: 2_000,
+        ...(o.clock ? { lineClock: o.clock } : {}),
+        ...o.sim,
+      }));
     if (!o.terminal) terminals.push(terminal);
     const [wire, theirs] = createLinkPair();
     const framing = o.framing ?? 'serial';
     if (framing === 'tcp') terminal.attachTcp(theirs);
     else terminal.attach(theirs);
     const link =
-      framing === 'tcp' ? new TcpApduLink(wire) : new SerialApduLink(wire, { ...TEST_SERIAL, ...o.serial });
+      framing === 'tcp'
+        ? new TcpApduLink(wire)
+        : new SerialApduLink(wire, { ...TEST_SERIAL, ...o.serial, ...(o.clock ? { clock: o.clock } : {}) });
     links.push(link);
     const password = terminal.workOrderFor().password;
     const client = new ZvtClient(link, { password, timers: { ...TEST_TIMERS, ...o.timers }, ...o.client });

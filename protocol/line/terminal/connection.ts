@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { decodeFrame, encodeFrame, type Frame } from '../frame.js';
 import { Framer, type FramerEvent } from '../framer.js';
 import { dispatch } from './handlers/dispatcher.js';
@@ -60,7 +59,7 @@ export class Connection {
   ) {
     this.framer = new Framer((event) => this.onLine(event));
     const deliver = (bytes: Buffer) => endpoint.write(device.faults.corrupt(bytes));
-    this.pacer = new Pacer(deliver, () => this.hangUp(), device.options.baud / 10);
+    this.pacer = new Pacer(deliver, () => this.hangUp(), device.options.baud / 10, device.options.lineClock);
     endpoint.onData((bytes) => {
       if (!this.closed) this.framer.push(bytes);
     });
@@ -78,7 +77,7 @@ export class Connection {
   /** An unsolicited event (s.6.19); only a session hears them. */
   event(type: string, header: Record<string, unknown>): void {
     if (!this.inSession) return;
-    this.send({ seq: this.nextEventSeq(), kind: 'E', type, header }, performance.now());
+    this.send({ seq: this.nextEventSeq(), kind: 'E', type, header }, this.device.options.lineClock.now());
   }
 
   /** The cable is pulled: whatever was queued before this moment still goes out first. */
@@ -127,7 +126,7 @@ export class Connection {
     this.queue.push({
       frame: result.frame,
       crc,
-      arrivedAt: performance.now(),
+      arrivedAt: this.device.options.lineClock.now(),
       frameNumber: this.counters.framesIn,
     });
     void this.work();
@@ -135,7 +134,7 @@ export class Connection {
 
   private report(reason: string, seq: number): void {
     if (this.pacer.pendingFrames >= MAX_QUEUED_OUTPUT_FOR_REPORTS) return;
-    this.send({ seq, kind: 'X', type: 'BADFRAME', header: { reason } }, performance.now());
+    this.send({ seq, kind: 'X', type: 'BADFRAME', header: { reason } }, this.device.options.lineClock.now());
   }
 
   private async work(): Promise<void> {
@@ -152,7 +151,7 @@ export class Connection {
           const reply = new Refusal('INTERNAL', err instanceof Error ? err.message : String(err)).reply();
           this.send(
             { seq: next.frame.seq, kind: 'R', type: next.frame.type, header: reply },
-            performance.now(),
+            this.device.options.lineClock.now(),
           );
         }
       }

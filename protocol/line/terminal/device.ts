@@ -117,6 +117,7 @@ export class Device {
         },
       },
       options.eraseBytesPerSecond,
+      options.lineClock,
     );
   }
 

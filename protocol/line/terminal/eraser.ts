@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { realClock, type Clock, type ClockTimer } from '../../clock.js';
 import { overlay, type Layout } from '../../simulator/content/layout.js';
 import { passFills, type Store } from './store.js';
 import type { EraseJob } from './state-file.js';
@@ -23,13 +23,14 @@ const TICK_MS = 20;
 const STEPS = 10;
 
 export class Eraser {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ClockTimer | undefined;
   private active: { job: EraseJob; from: number; since: number } | undefined;
   private stopped = false;
 
   constructor(
     private readonly host: EraserHost,
     private readonly bytesPerSecond: number,
+    private readonly clock: Clock = realClock,
   ) {}
 
   /** Accepts a job; it runs now or after the jobs before it. */
@@ -69,18 +70,18 @@ export class Eraser {
   schedule(): void {
     if (this.stopped || this.timer) return;
     // Deferred so ERASE's own response leaves before the job's first PROGRESS event.
-    this.timer = setTimeout(() => this.advance(), 0);
+    this.timer = this.clock.setTimeout(() => this.advance(), 0);
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
 
   private advance(): void {
     this.timer = undefined;
-    const now = performance.now();
+    const now = this.clock.now();
     if (!this.active) {
       const next = [...this.host.jobs.values()].find((j) => j.state === 'running');
       if (!next) return;
@@ -111,7 +112,7 @@ export class Eraser {
     if (job.state !== 'running') this.active = undefined;
     if (this.stopped) return;
     const more = job.state === 'running' || [...this.host.jobs.values()].some((j) => j.state === 'running');
-    if (more) this.timer = setTimeout(() => this.advance(), job.state === 'running' ? TICK_MS : 0);
+    if (more) this.timer = this.clock.setTimeout(() => this.advance(), job.state === 'running' ? TICK_MS : 0);
   }
 }
 

@@ -1,6 +1,7 @@
 import { ErrorCode, PosdecomError } from '../../errors.js';
 import { isModelName, type ModelName } from './models.js';
 import type { FaultSpec } from './faults.js';
+import { realClock, type Clock } from '../../clock.js';
 
 export interface SimOptions {
   model: ModelName;
@@ -30,6 +31,8 @@ export interface SimOptions {
   protocol?: '1.0' | '1.1';
   authLockoutMs?: number;
   eraseBytesPerSecond?: number;
+  /** The clock pacing, turnaround and erase progress run on (tests drive it by hand). */
+  lineClock?: Clock;
 }
 
 export const DEFAULT_AUTH_LOCKOUT_MS = 15 * 60_000;
@@ -85,6 +88,7 @@ export function resolveOptions(options: SimOptions): ResolvedOptions {
     protocol: options.protocol ?? '1.1',
     authLockoutMs: nonNegative('authLockoutMs', options.authLockoutMs, DEFAULT_AUTH_LOCKOUT_MS),
     eraseBytesPerSecond: eraseRate > 0 ? eraseRate : DEFAULT_ERASE_BYTES_PER_SECOND,
+    lineClock: options.lineClock ?? realClock,
   };
 }
 

@@ -1,3 +1,4 @@
+import { realClock, type Clock, type ClockTimer } from '../../clock.js';
 import { ErrorCode, PosdecomError, isPosdecomError } from '../../errors.js';
 import { ACK, nack } from '../codec/commands.js';
 import { apduName } from '../codec/prefixes.js';
@@ -43,6 +44,8 @@ export type SequenceOutcome =
 export interface SequenceEngineOptions {
   timers?: Partial<SequenceTimers>;
   onProgress?: (e: ProgressEvent) => void;
+  /** What T3, T4 and the other waits run on: real time, or a test's hand-driven clock. */
+  clock?: Clock;
 }
 
 export class SequenceEngine {
@@ -96,7 +99,8 @@ class SequenceRun {
   private readonly name: string;
   private readonly sentCommand: { cls: number; instr: number };
   private readonly evidence: EvidenceCollector;
-  private readonly timers = new Map<TimerName | 'deadline', NodeJS.Timeout>();
+  private readonly timers = new Map<TimerName | 'deadline', ClockTimer>();
+  private readonly clock: Clock;
   private last: Message | undefined;
   private ack: Message | undefined;
   private lastSend: Promise<void> = Promise.resolve();
@@ -110,6 +114,7 @@ class SequenceRun {
     private readonly cb: RunCallbacks,
   ) {
     this.t = resolveTimers(options.timers, req.timers);
+    this.clock = options.clock ?? realClock;
     this.name = apduName(req.command[0] ?? 0, req.command[1] ?? 0);
     this.sentCommand = { cls: req.command[0] ?? 0, instr: req.command[1] ?? 0 };
     this.evidence = new EvidenceCollector(this.t.maxEvidenceBytes, options.onProgress);
@@ -119,7 +124,7 @@ class SequenceRun {
   start(): void {
     this.timers.set(
       'deadline',
-      setTimeout(() => this.feed({ type: 'deadline' }), this.t.maxSequenceMs),
+      this.clock.setTimeout(() => this.feed({ type: 'deadline' }), this.t.maxSequenceMs),
     );
     for (const a of this.transition.actions) this.apply(a);
     if (this.link.closed) return this.onClose(undefined);
@@ -161,7 +166,7 @@ class SequenceRun {
 
   private cleanup(): void {
     this.settled = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const timer of this.timers.values()) this.clock.clearTimeout(timer);
     this.cb.detach();
   }
 
@@ -189,10 +194,10 @@ class SequenceRun {
       case 'resend':
         return this.send(this.req.command);
       case 'arm':
-        for (const n of ['t3', 't4', 'pause'] as const) clearTimeout(this.timers.get(n));
+        for (const n of ['t3', 't4', 'pause'] as const) this.clock.clearTimeout(this.timers.get(n));
         this.timers.set(
           a.timer,
-          setTimeout(() => this.feed({ type: 'timer', timer: a.timer }), a.ms),
+          this.clock.setTimeout(() => this.feed({ type: 'timer', timer: a.timer }), a.ms),
         );
         return;
       case 'fail':

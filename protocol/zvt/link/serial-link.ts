@@ -1,3 +1,4 @@
+import { delay, realClock, type Clock, type ClockTimer } from '../../clock.js';
 import { ErrorCode, PosdecomError } from '../../errors.js';
 import { apduName } from '../codec/prefixes.js';
 import { newCounters, writeTo, type ApduLink, type ByteChannel, type LinkCounters } from './apdu-link.js';
@@ -40,6 +41,8 @@ export interface SerialLinkOptions extends Partial<SerialTimers> {
   maxApduBytes?: number;
   hooks?: SerialFaultHooks;
   description?: string;
+  /** What T1, T2 and a slowed ACK run on (the simulator's line clock; real time otherwise). */
+  clock?: Clock;
 }
 
 type AckOutcome = 'ack' | 'nak' | 'timeout' | 'closed';
@@ -52,8 +55,9 @@ export class SerialApduLink implements ApduLink {
   private readonly parser: SerialFrameParser;
   private readonly apduListeners: ((apdu: Buffer) => void)[] = [];
   private readonly closeListeners: ((reason: Error | undefined) => void)[] = [];
-  private t1: NodeJS.Timeout | undefined;
-  private waiter: { settle: (o: AckOutcome) => void; timer: NodeJS.Timeout | undefined } | undefined;
+  private readonly clock: Clock;
+  private t1: ClockTimer | undefined;
+  private waiter: { settle: (o: AckOutcome) => void; timer: ClockTimer | undefined } | undefined;
   private sendChain: Promise<void> = Promise.resolve();
   private controlChain: Promise<void> = Promise.resolve();
   private lastReceived: Buffer | undefined;
@@ -71,6 +75,7 @@ export class SerialApduLink implements ApduLink {
       maxRepeats: options.maxRepeats ?? DEFAULT_SERIAL_TIMERS.maxRepeats,
     };
     this.hooks = options.hooks ?? {};
+    this.clock = options.clock ?? realClock;
     this.parser = new SerialFrameParser((e) => this.onEvent(e), options.maxApduBytes);
     channel.onData((bytes) => this.onBytes(bytes));
     channel.onClose((reason) => this.gone(reason));
@@ -130,9 +135,9 @@ export class SerialApduLink implements ApduLink {
   private expectAck(): Promise<AckOutcome> {
     return new Promise((resolve) => {
       const waiter = {
-        timer: undefined as NodeJS.Timeout | undefined,
+        timer: undefined as ClockTimer | undefined,
         settle: (o: AckOutcome) => {
-          clearTimeout(waiter.timer);
+          this.clock.clearTimeout(waiter.timer);
           if (this.waiter === waiter) this.waiter = undefined;
           resolve(o);
         },
@@ -144,7 +149,7 @@ export class SerialApduLink implements ApduLink {
   private armT2(): void {
     const waiter = this.waiter;
     if (!waiter || waiter.timer) return;
-    waiter.timer = setTimeout(() => {
+    waiter.timer = this.clock.setTimeout(() => {
       this.counters.ackTimeouts++;
       waiter.settle('timeout');
     }, this.timers.t2Ms);
@@ -153,8 +158,10 @@ export class SerialApduLink implements ApduLink {
   private onBytes(bytes: Buffer): void {
     if (this.closed) return;
     this.parser.push(bytes);
-    if (this.t1) clearTimeout(this.t1);
-    this.t1 = this.parser.inFrame ? setTimeout(() => this.parser.timeout(), this.timers.t1Ms) : undefined;
+    this.clock.clearTimeout(this.t1);
+    this.t1 = this.parser.inFrame
+      ? this.clock.setTimeout(() => this.parser.timeout(), this.timers.t1Ms)
+      : undefined;
   }
 
   private onEvent(e: FrameEvent): void {
@@ -205,17 +212,15 @@ export class SerialApduLink implements ApduLink {
       );
       then?.();
     };
-    const delay = this.hooks.ackDelayMs ?? 0;
-    if (delay <= 0) return write();
-    this.controlChain = this.controlChain.then(() =>
-      new Promise<void>((r) => setTimeout(r, delay)).then(write),
-    );
+    const ms = this.hooks.ackDelayMs ?? 0;
+    if (ms <= 0) return write();
+    this.controlChain = this.controlChain.then(() => delay(this.clock, ms).then(write));
   }
 
   private gone(reason: Error | undefined): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.t1) clearTimeout(this.t1);
+    this.clock.clearTimeout(this.t1);
     this.waiter?.settle('closed');
     if (!this.closedByUs) for (const l of this.closeListeners) l(reason);
   }

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { Pacer } from '../../simulator/pacer.js';
 import type { ByteEndpoint } from '../../transport/memory-link.js';
 import { decodeMessage } from '../codec/message.js';
@@ -57,13 +56,14 @@ export class ZvtConnection {
             (b) => endpoint.write(b),
             () => this.hangUp(),
             bps,
+            device.options.lineClock,
           )
         : undefined;
     const channel: ByteChannel = {
       // Paced, a write completes when its bytes are on the line: the link's T2 starts there.
       write: (bytes) => {
         if (!this.pacer) return endpoint.write(bytes);
-        this.pacer.send({ bytes, notBefore: performance.now() });
+        this.pacer.send({ bytes, notBefore: device.options.lineClock.now() });
         return this.pacer.below(1);
       },
       onData: (l) => endpoint.onData(l),
@@ -95,6 +95,7 @@ export class ZvtConnection {
     const prng = this.device.faultPrng;
     return {
       ...this.device.options.serial,
+      clock: this.device.options.lineClock,
       hooks: {
         ...(f.crc ? { corruptCrc: () => prng.chance(f.crc ?? 0) } : {}),
         ...(this.device.nakRemaining > 0
@@ -135,6 +136,7 @@ export class ZvtConnection {
     const conv = new Conversation(this.link, {
       replyTimeoutMs: this.device.options.ecrReplyTimeoutMs,
       turnaroundMs: this.device.options.turnaroundMs,
+      clock: this.device.options.lineClock,
       afterSend: (sent) => {
         if (this.device.dropDue(name, sent)) this.pull();
       },

@@ -1,3 +1,4 @@
+import { delay, type Clock, type ClockTimer } from '../../clock.js';
 import { ACK, nack } from '../codec/commands.js';
 import type { ApduLink } from '../link/apdu-link.js';
 
@@ -15,6 +16,7 @@ export class SequenceEnded extends Error {
 export interface ConversationOptions {
   replyTimeoutMs: number;
   turnaroundMs: number;
+  clock: Clock;
   /** Called after the terminal's Nth APDU of this sequence went out (the drop fault listens). */
   afterSend: (sent: number) => void;
 }
@@ -60,17 +62,18 @@ export class Conversation {
   /** Sends one APDU while holding master rights and returns the ECR's answer to it. */
   async exchange(apdu: Buffer): Promise<EcrReply> {
     await this.pause();
-    let timer: NodeJS.Timeout | undefined;
+    const { clock } = this.options;
+    let timer: ClockTimer | undefined;
     // Waiting starts before the APDU goes out (the answer may be quicker than our send's callback);
     // the clock starts once it is out, so a slow line does not eat the ECR's time.
     const answer = new Promise<EcrReply>((resolve, reject) => {
       this.waiting = {
         resolve: (r) => {
-          clearTimeout(timer);
+          clock.clearTimeout(timer);
           resolve(r);
         },
         reject: (e) => {
-          clearTimeout(timer);
+          clock.clearTimeout(timer);
           reject(e);
         },
       };
@@ -83,7 +86,7 @@ export class Conversation {
       throw err;
     }
     if (this.waiting) {
-      timer = setTimeout(
+      timer = clock.setTimeout(
         () => this.end(`no 80 00 00 from the ECR within ${this.options.replyTimeoutMs} ms`),
         this.options.replyTimeoutMs,
       );
@@ -95,6 +98,6 @@ export class Conversation {
 
   private pause(): Promise<void> {
     const ms = this.options.turnaroundMs;
-    return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+    return ms > 0 ? delay(this.options.clock, ms) : Promise.resolve();
   }
 }

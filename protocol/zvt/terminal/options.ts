@@ -1,4 +1,5 @@
 import { ErrorCode, PosdecomError } from '../../errors.js';
+import { realClock, type Clock } from '../../clock.js';
 import type { SerialTimers } from '../link/serial-link.js';
 import { parseZvtFaults, type ZvtFaultSpec } from './faults.js';
 import type { FileKind } from './files.js';
@@ -39,6 +40,8 @@ export interface SimZvtOptions {
   intermediateTimeoutMinutes?: number;
   /** The terminal's clock (Status Enquiry date/time, receipts). */
   now?: () => Date;
+  /** The clock pacing, turnaround and the terminal's own timers (T1, T2, ECR reply) run on; tests drive it by hand. */
+  lineClock?: Clock;
 }
 
 export interface ResolvedZvtOptions {
@@ -59,6 +62,7 @@ export interface ResolvedZvtOptions {
   intermediateStatuses: number;
   intermediateTimeoutMinutes: number | undefined;
   now: () => Date;
+  lineClock: Clock;
 }
 
 function bad(message: string): never {
@@ -92,5 +96,6 @@ export function resolveZvtOptions(o: SimZvtOptions): ResolvedZvtOptions {
     intermediateStatuses: o.intermediateStatuses ?? 2,
     intermediateTimeoutMinutes: o.intermediateTimeoutMinutes,
     now: o.now ?? (() => new Date()),
+    lineClock: o.lineClock ?? realClock,
   };
 }
