@@ -27,24 +27,25 @@ export interface ZvtHostileCase {
 }
 
 /**
- * Short timers: a silent or stuck terminal fails a case in seconds, not minutes. Not shorter: the
- * cases run concurrently on a shared machine, and a T4 of 1.5 s expired under load before a
- * terminal that was merely slow had answered.
+ * Short sequence timers: a silent or stuck terminal fails a case in seconds, not minutes. Not
+ * shorter: the cases run concurrently on a shared machine, and a T4 of 1.5 s expired under load
+ * before a terminal that was merely slow had answered. T2 is the spec's 5 s: the proxy ACKs at
+ * once, no case waits for a missing ACK, and a short T2 only lets load repeat a frame.
  */
 export const HOSTILE_ZVT: ZvtTuning = {
   timers: { t3Ms: 3000, t4Ms: 5000, pleaseWaitMs: 50, maxApdus: 3000 },
-  serial: { t1Ms: 200, t2Ms: 400 },
+  serial: { t1Ms: 200, t2Ms: 5000 },
 };
 
 /**
  * Small files (the event log ~25 KiB), so a whole job takes a second or two when nothing goes
- * wrong. The terminal waits 2 s for an ACK (the spec: 5 s): on a loaded machine a shorter wait
- * makes it repeat a block the proxy has already passed on, which the agent rightly refuses as a
- * block out of order, and the case would test the machine's load instead of its hostile rule.
+ * wrong. The terminal waits the spec's 5 s for an ACK: on a loaded machine a shorter wait makes
+ * it repeat a block the proxy has already passed on, which the agent rightly refuses as a block
+ * out of order, and the case would test the machine's load instead of its hostile rule.
  */
 const SIM: Partial<SimZvtOptions> = {
   fileScale: 0.02,
-  serial: { t1Ms: 200, t2Ms: 2000 },
+  serial: { t1Ms: 200, t2Ms: 5000 },
   ecrReplyTimeoutMs: 5000,
 };
 

@@ -41,6 +41,7 @@ export interface ZvtRule {
 }
 
 const ACK = Buffer.from([0x80, 0x00, 0x00]);
+const PROXY_SERIAL = { t1Ms: 200, t2Ms: 5000 };
 const isAnswer = (apdu: Buffer) => apdu[0] === 0x80 || apdu[0] === 0x84;
 
 export class ZvtHostileProxy {
@@ -103,11 +104,13 @@ class Cable {
     private readonly wire: ByteEndpoint,
     simEnd: ByteEndpoint,
   ) {
+    // The spec's T2 on both links: no case is about a late ACK (the storms NAK or corrupt at
+    // once), and a shorter wait let a loaded machine repeat a frame the proxy had passed on.
     this.agent = new SerialApduLink(wire, {
-      t2Ms: 1000,
+      ...PROXY_SERIAL,
       ...(rule.agentLink ? { hooks: rule.agentLink } : {}),
     });
-    this.terminal = new SerialApduLink(simEnd, { t2Ms: 1000 });
+    this.terminal = new SerialApduLink(simEnd, PROXY_SERIAL);
     const pt: Pt = {
       send: (apdu) => this.agent.send(apdu),
       next: () => this.nextFromAgent(),

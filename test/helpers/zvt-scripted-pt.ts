@@ -4,7 +4,7 @@ import { ACK } from '../../protocol/zvt/codec/commands.js';
 import type { ApduLink } from '../../protocol/zvt/link/apdu-link.js';
 import { SerialApduLink } from '../../protocol/zvt/link/serial-link.js';
 import { TcpApduLink } from '../../protocol/zvt/link/tcp-link.js';
-import type { Framing } from './zvt-rig.js';
+import { TEST_SERIAL, type Framing } from './zvt-rig.js';
 
 /**
  * A terminal whose every move a test writes out, on the real link code: for the timing rules
@@ -64,7 +64,7 @@ export function scriptedPts(): (framing?: Framing) => { ecr: ApduLink; pt: Scrip
   return (framing = 'serial') => {
     const [a, b] = createLinkPair();
     const make = (e: typeof a) =>
-      framing === 'tcp' ? new TcpApduLink(e) : new SerialApduLink(e, { t2Ms: 1000 });
+      framing === 'tcp' ? new TcpApduLink(e) : new SerialApduLink(e, TEST_SERIAL);
     const ecr = make(a);
     const ptLink = make(b);
     links.push(ecr, ptLink);
