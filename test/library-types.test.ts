@@ -1,6 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { DecommissionOptions, WorkOrder } from '../api/index.js';
-import type { WorkOrder as SimulatorWorkOrder } from '../api/simulator.js';
+import type { TerminalState, WorkOrder as SimulatorWorkOrder } from '../api/simulator.js';
+import type { KeySlotSnapshot, StoreSnapshot } from '../protocol/simulator/snapshot.js';
 import { parseWorkOrders, type WorkOrder as AgentWorkOrder } from '../agent/work-order.js';
 import type { DecommissionArgs } from '../agent/run/decommission.js';
 
@@ -41,5 +42,11 @@ describe('the library types', () => {
       NonNullable<DecommissionArgs['card-data-backup']>
     >();
     expect(parseWorkOrders(JSON.stringify(everyField), 'the test')).toEqual([everyField]);
+  });
+
+  it("describe each store and key slot of the simulator's ground truth as the simulators report them", () => {
+    // api/simulator-types.ts words them anew for the published declarations; this keeps them equal.
+    expectTypeOf<TerminalState['stores'][number]>().toEqualTypeOf<StoreSnapshot>();
+    expectTypeOf<TerminalState['keys'][number]>().toEqualTypeOf<KeySlotSnapshot>();
   });
 });
