@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FILE_IDS } from '../protocol/zvt/codec/commands.js';
 import { SimulatedZvtTerminal } from '../protocol/zvt/terminal/index.js';
-import { BIN, signingArgs } from './helpers/cli.js';
 import { expectBackupsBeforeErases, removeScratch, sharedPki } from './helpers/fault-harness.js';
 import { journalLines, runCliKilling } from './helpers/fault-cli.js';
+import { zvtCliJob } from './helpers/zvt-cli-job.js';
 
 /**
  * The worst moment to die in a ZVT delete: the terminal has deleted the file (it took the ECR's
@@ -20,88 +18,26 @@ import { journalLines, runCliKilling } from './helpers/fault-cli.js';
 afterAll(removeScratch);
 
 const SEED = 233;
-const WATCH_MS = 4;
-
-interface Killed {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  output: string;
-}
-
-/** Runs the CLI and kills it with SIGKILL as soon as `dead()` is true. */
-function runUntil(args: string[], env: NodeJS.ProcessEnv, dead: () => boolean): Promise<Killed> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const watch = setInterval(() => {
-      if (dead()) {
-        clearInterval(watch);
-        child.kill('SIGKILL');
-      }
-    }, WATCH_MS);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearInterval(watch);
-      clearTimeout(timer);
-      resolve({ code, signal, output });
-    });
-  });
-}
-
 describe('a ZVT job killed right after the terminal deleted a file', () => {
   it('resumes without sending Delete File again, finds the file gone and proves it by reading it again', async () => {
     const pki = await sharedPki();
-    const root = mkdtempSync(join(tmpdir(), 'posdecom-zvt-kill-delete-'));
-    const probe = await SimulatedZvtTerminal.create({ seed: SEED, fileScale: 0.02 });
-    const who = probe.workOrderFor();
-    const names = probe.snapshot().files.map((f) => f.name);
-    await probe.close();
-    const workOrder = join(root, 'wo.json');
-    writeFileSync(
-      workOrder,
-      JSON.stringify({
-        id: 'WO-ZVT-KILL-DELETE',
-        terminal: { serial: who.serial },
-        reason: 'end-of-lease',
-        owner: { merchant: 'M', location: 'L' },
-        technician: {
-          name: 'Test Technician',
-          organisation: 'Test Estate Ltd',
-          contact: 'technician@example.org',
-        },
-        destination: 'recycling',
-        authority: { reference: 'AUTH' },
-        zvt: { passwordEnv: 'ZVT_KILL_DELETE_PW' },
-      }),
-    );
-    const out = join(root, 'out');
-    const state = join(root, 'terminal.json');
     // Big blocks (few APDUs) and a slow terminal: after the delete, the agent's next journal
     // entry is at least two terminal answers (its re-read) away, a wide window for the kill.
-    const port = `sim:zvt?seed=${SEED}&scale=0.02&block=65000&turnaround=60&state=${state}`;
-    const env = {
-      POSDECOM_KEY_PASSPHRASE: pki.passphrase,
-      POSDECOM_SIGN_PASSPHRASE: pki.passphrase,
-      ZVT_KILL_DELETE_PW: who.password,
-    };
-    const args = (...extra: string[]) => [
-      'decommission',
-      ...['--port', port, '--work-order', workOrder, '--out', out, '--yes'],
-      ...signingArgs(pki),
-      ...extra,
-    ];
+    const job = await zvtCliJob({
+      seed: SEED,
+      scale: 0.02,
+      name: 'zvt-kill-delete',
+      query: '&block=65000&turnaround=60',
+      pki,
+    });
+    const { root, out, state, env, args } = job;
+    const names = job.terminal.files.map((f) => f.name);
     const deleted = (id: number) => () =>
       existsSync(state) &&
       (JSON.parse(readFileSync(state, 'utf8')) as { deletedFiles: number[] }).deletedFiles.includes(id);
 
-    const first = await runUntil(args(), env, deleted(FILE_IDS.customerJournal));
-    expect(first.signal, first.output).toBe('SIGKILL');
+    const first = await runCliKilling(args(), env, { until: deleted(FILE_IDS.customerJournal) });
+    expect(first.signal, first.stdout + first.stderr).toBe('SIGKILL');
     const journal = join(out, 'journal.jsonl');
     const before = journalLines(journal);
     const isCustomerErase = (e: { step?: string; target?: string }) =>

@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../agent/journal.js';
 import { SimulatedZvtTerminal } from '../protocol/zvt/terminal/index.js';
-import { signingArgs } from './helpers/cli.js';
 import { expectBackupsBeforeErases, removeScratch, sharedPki } from './helpers/fault-harness.js';
 import { journalLines, runCliKilling } from './helpers/fault-cli.js';
+import { zvtCliJob } from './helpers/zvt-cli-job.js';
 
 /**
  * A ZVT job killed with SIGKILL at points that matter (mid-End-of-Day, between two reads of a
@@ -26,53 +25,19 @@ const at = (type: string, step: string, target?: string) => (e: JournalEntry) =>
 describe('a ZVT job killed with SIGKILL and resumed', () => {
   it('continues after each kill; the last run ends INCOMPLETE with every file backed up before it was deleted', async () => {
     const pki = await sharedPki();
-    const root = mkdtempSync(join(tmpdir(), 'posdecom-zvt-kill-'));
+    // Paced (about 21 KB/s): the job after a kill point lasts seconds, not milliseconds, so a
+    // loaded machine polling the journal still kills it where the test says.
+    const { out, journal, state, env, args } = await zvtCliJob({
+      seed: SEED,
+      scale: SCALE,
+      name: 'zvt-kill',
+      query: '&baud=230400',
+      pki,
+    });
     const truthTerminal = await SimulatedZvtTerminal.create({ seed: SEED, fileScale: SCALE });
-    const who = truthTerminal.workOrderFor();
     const files = truthTerminal.snapshot().files;
     const truth = new Map(files.map((f) => [f.name, sha256(truthTerminal.fileBytes(f.id))]));
     await truthTerminal.close();
-    const workOrder = join(root, 'wo.json');
-    writeFileSync(
-      workOrder,
-      JSON.stringify({
-        id: 'WO-ZVT-KILL',
-        terminal: { serial: who.serial },
-        reason: 'end-of-lease',
-        owner: { merchant: 'M', location: 'L' },
-        technician: {
-          name: 'Test Technician',
-          organisation: 'Test Estate Ltd',
-          contact: 'technician@example.org',
-        },
-        destination: 'recycling',
-        authority: { reference: 'AUTH' },
-        zvt: { passwordEnv: 'ZVT_KILL_PW' },
-      }),
-    );
-    const out = join(root, 'out');
-    const journal = join(out, 'journal.jsonl');
-    const state = join(root, 'terminal.json');
-    // Paced (about 21 KB/s): the job after a kill point lasts seconds, not milliseconds, so a
-    // loaded machine polling the journal still kills it where the test says.
-    const port = `sim:zvt?seed=${SEED}&scale=${SCALE}&baud=230400&state=${state}`;
-    const env = {
-      POSDECOM_KEY_PASSPHRASE: pki.passphrase,
-      POSDECOM_SIGN_PASSPHRASE: pki.passphrase,
-      ZVT_KILL_PW: who.password,
-    };
-    const args = (...extra: string[]) => [
-      'decommission',
-      '--port',
-      port,
-      '--work-order',
-      workOrder,
-      '--out',
-      out,
-      '--yes',
-      ...signingArgs(pki),
-      ...extra,
-    ];
     const kills: [(e: JournalEntry) => boolean, number][] = [
       [at('intent', 'settle'), 5],
       // Right after the first read's digest of the merchant journal is journaled.

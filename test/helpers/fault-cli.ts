@@ -21,7 +21,10 @@ export interface CliRun {
   killedAfter?: JournalEntry;
 }
 
-export interface KillPlan {
+/** When to kill the agent: after a journal entry, or as soon as something outside it is true. */
+export type KillPlan = JournalKill | { until: () => boolean; signal?: NodeJS.Signals };
+
+export interface JournalKill {
   journalPath: string;
   /** True for the entry (appended by this run) after which the agent is to die. */
   when: (entry: JournalEntry) => boolean;
@@ -49,7 +52,7 @@ export function runCliKilling(
   kill?: KillPlan,
   timeoutMs = 50_000,
 ): Promise<CliRun> {
-  const skip = kill ? journalLines(kill.journalPath).length : 0;
+  const skip = kill && 'journalPath' in kill ? journalLines(kill.journalPath).length : 0;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, ...env },
@@ -63,6 +66,12 @@ export function runCliKilling(
     const watch = kill
       ? setInterval(() => {
           if (killedAfter) return;
+          if ('until' in kill) {
+            if (!kill.until()) return;
+            clearInterval(watch);
+            child.kill(kill.signal ?? 'SIGKILL');
+            return;
+          }
           const found = journalLines(kill.journalPath).slice(skip).find(kill.when);
           if (!found) return;
           killedAfter = found;
