@@ -7,7 +7,8 @@ import {
   encodePayload,
   type PayloadEncoding,
 } from '../../protocol/line/payload.js';
-import { findCardData, luhnValid } from '../../wipe/pci/patterns.js';
+import { digitRuns, isAsciiDigit, luhnValid } from '../../protocol/card-digits.js';
+import { findCardData } from '../../wipe/pci/patterns.js';
 import { errorShape, replyShapes } from '../../protocol/line/replies.js';
 import type { MessageType } from '../../protocol/line/messages.js';
 import { keepKnown } from '../../protocol/line/shape.js';
@@ -223,10 +224,6 @@ function escapedAsMuch(filler: Buffer, raw: Buffer, enc: PayloadEncoding): Buffe
   return out;
 }
 
-function isDigit(b: number | undefined): boolean {
-  return b !== undefined && b >= 0x30 && b <= 0x39;
-}
-
 /**
  * Does this READ data of a store said to hold no card data hold some after all: what the PCI
  * scanner recognises (wipe/pci/patterns.ts), any Luhn-valid run of 12-19 digits, or the start
@@ -236,21 +233,15 @@ function isDigit(b: number | undefined): boolean {
  */
 export function revealsCardData(bytes: Buffer): boolean {
   if (findCardData(bytes).length > 0) return true;
-  for (let i = 0; i < bytes.length;) {
-    if (!isDigit(bytes[i])) {
-      i++;
-      continue;
-    }
-    let end = i;
-    while (isDigit(bytes[end])) end++;
-    if (end - i >= 12 && end - i <= 19 && luhnValid(bytes.toString('latin1', i, end))) return true;
-    i = end;
+  for (const { start, end } of digitRuns(bytes)) {
+    if (end - start >= 12 && end - start <= 19 && luhnValid(bytes.toString('latin1', start, end)))
+      return true;
   }
   let tail = bytes.length;
   while (
     tail > 0 &&
-    (isDigit(bytes[tail - 1]) ||
-      ((bytes[tail - 1] === 0x20 || bytes[tail - 1] === 0x2d) && isDigit(bytes[tail - 2])))
+    (isAsciiDigit(bytes[tail - 1]) ||
+      ((bytes[tail - 1] === 0x20 || bytes[tail - 1] === 0x2d) && isAsciiDigit(bytes[tail - 2])))
   )
     tail--;
   const cut = bytes.toString('latin1', tail).replace(/[ -]/g, '');

@@ -1,3 +1,4 @@
+import { luhnValid } from '../../protocol/card-digits.js';
 /**
  * What clear card data looks like in a terminal's store (PCI DSS 3.3.1 and 3.4):
  *
@@ -26,15 +27,7 @@ export const MAX_MATCH = 128;
 /** Bytes before a match the patterns look at (digit boundaries, separators). */
 export const CONTEXT = 8;
 
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  for (let i = digits.length - 1, double = false; i >= 0; i--, double = !double) {
-    let d = digits.charCodeAt(i) - 48;
-    if (double) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
+export { luhnValid };
 
 function isPan(digits: string): boolean {
   return /^[2-6]\d{12,18}$/.test(digits) && luhnValid(digits);

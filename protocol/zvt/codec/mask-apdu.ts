@@ -1,3 +1,4 @@
+import { digitRuns, luhnValid } from '../../card-digits.js';
 import { CardData, cardBytesForEncode, type CardDataKind } from './card-data.js';
 import type { Bmp } from './bmp.js';
 import { decodeMessage, encodeMessage, type Message, type PrefixField } from './message.js';
@@ -127,23 +128,13 @@ function scrubNoting(bytes: Buffer, masked: Set<string>): Buffer {
   return out;
 }
 
-const isDigit = (b: number | undefined): boolean => b !== undefined && b >= 0x30 && b <= 0x39;
-
 /** The middle of every run of 12+ ASCII digits becomes '*' (first 6 and last 4 kept), as on a receipt. */
 export function scrubDigitBytes(bytes: Buffer): Buffer {
   let out: Buffer | undefined;
-  for (let i = 0; i < bytes.length;) {
-    if (!isDigit(bytes[i])) {
-      i++;
-      continue;
-    }
-    let end = i;
-    while (isDigit(bytes[end])) end++;
-    if (end - i >= 12) {
-      out ??= Buffer.from(bytes);
-      out.fill(0x2a, i + 6, end - 4);
-    }
-    i = end;
+  for (const { start, end } of digitRuns(bytes)) {
+    if (end - start < 12) continue;
+    out ??= Buffer.from(bytes);
+    out.fill(0x2a, start + 6, end - 4);
   }
   return out ?? bytes;
 }
@@ -158,31 +149,13 @@ export function withheld(bytes: Buffer): Buffer {
   return Buffer.alloc(bytes.length, 0x58);
 }
 
-function luhnValid(digits: Buffer): boolean {
-  let sum = 0;
-  for (let i = digits.length - 1, double = false; i >= 0; i--, double = !double) {
-    let d = digits[i]! - 0x30;
-    if (double) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
-
 /** Each maximal run of 12-19 ASCII digits that passes the Luhn check becomes X. */
 export function maskPans(bytes: Buffer): Buffer {
   let out: Buffer | undefined;
-  for (let i = 0; i < bytes.length;) {
-    if (!isDigit(bytes[i])) {
-      i++;
-      continue;
-    }
-    let end = i;
-    while (isDigit(bytes[end])) end++;
-    if (end - i >= 12 && end - i <= 19 && luhnValid(bytes.subarray(i, end))) {
-      out ??= Buffer.from(bytes);
-      out.fill(0x58, i, end);
-    }
-    i = end;
+  for (const { start, end } of digitRuns(bytes)) {
+    if (end - start < 12 || end - start > 19 || !luhnValid(bytes.toString('latin1', start, end))) continue;
+    out ??= Buffer.from(bytes);
+    out.fill(0x58, start, end);
   }
   return out ?? bytes;
 }
